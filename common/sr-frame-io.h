@@ -1,0 +1,54 @@
+/* sr-frame-io.h: frames over GIO streams, shared by the server's sessions and the
+ * client connection.
+ *
+ * The reader pulls bytes asynchronously and hands out whole frames; the writer queues
+ * frames and writes everything queued in one vectored write, so a burst of responses
+ * or events costs one syscall rather than one per frame.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sr-frame.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SrFrameReader SrFrameReader;
+typedef struct _SrFrameWriter SrFrameWriter;
+
+/* frame set: one frame. frame and error NULL: end of stream. error set: the stream
+ * failed (I/O, or a framing error in SR_ERROR); no further call follows either. */
+typedef void (*SrFrameReaderFunc) (GBytes       *frame,
+                                   const GError *error,
+                                   gpointer      user_data);
+
+/* Called once when a write fails; the writer then drops whatever it holds. */
+typedef void (*SrFrameWriterFunc) (const GError *error,
+                                   gpointer      user_data);
+
+SrFrameReader *sr_frame_reader_new        (GInputStream      *stream,
+                                           gsize              max_frame,
+                                           SrFrameReaderFunc  func,
+                                           gpointer           user_data);
+void           sr_frame_reader_start      (SrFrameReader     *self);
+void           sr_frame_reader_pause      (SrFrameReader     *self);
+void           sr_frame_reader_resume     (SrFrameReader     *self);
+gboolean       sr_frame_reader_is_partial (SrFrameReader     *self);
+/* Cancels pending reads; no callback runs after this returns. */
+void           sr_frame_reader_free       (SrFrameReader     *self);
+
+SrFrameWriter *sr_frame_writer_new        (GOutputStream     *stream,
+                                           SrFrameWriterFunc  func,
+                                           gpointer           user_data);
+void           sr_frame_writer_push       (SrFrameWriter     *self,
+                                           GBytes            *body);
+/* Bytes queued and not yet written: what a slow reader has let pile up. */
+gsize          sr_frame_writer_get_queued (SrFrameWriter     *self);
+gboolean       sr_frame_writer_is_idle    (SrFrameWriter     *self);
+/* Called (once) as soon as nothing is queued or being written. */
+void           sr_frame_writer_when_drained (SrFrameWriter   *self,
+                                             GSourceFunc      func,
+                                             gpointer         user_data);
+void           sr_frame_writer_free       (SrFrameWriter     *self);
+
+G_END_DECLS

@@ -1,0 +1,408 @@
+/* sr-rpc.c: parse and build JSON-RPC 2.0 messages.
+ *
+ * Text is checked before json-glib parses it: valid UTF-8, no NUL escape (a C string
+ * would silently cut there) and bounded nesting (the parser recurses).
+ */
+#define G_LOG_DOMAIN "sr-rpc"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sr-error.h"
+#include "sr-rpc.h"
+
+void
+sr_request_free (SrRequest *request)
+{
+  if (request == NULL)
+    return;
+
+  g_clear_pointer (&request->id, json_node_unref);
+  g_clear_pointer (&request->method, g_free);
+  g_clear_pointer (&request->params, json_object_unref);
+  g_free (request);
+}
+
+void
+sr_message_free (SrMessage *message)
+{
+  if (message == NULL)
+    return;
+
+  g_clear_pointer (&message->id, json_node_unref);
+  g_clear_pointer (&message->result, json_node_unref);
+  g_clear_error (&message->error);
+  g_clear_pointer (&message->method, g_free);
+  g_clear_pointer (&message->params, json_node_unref);
+  g_free (message);
+}
+
+/* One pass over the raw text: UTF-8, nesting depth outside strings, and "\u0000" inside
+ * them. A NUL escape is a parameter problem rather than a syntax one, so it is reported
+ * as invalid_params once the text is known to be well formed. */
+gboolean
+sr_json_check_text (const char  *data,
+                    gsize        len,
+                    GError     **error)
+{
+  gboolean in_string = FALSE;
+  gboolean has_nul = FALSE;
+  int depth = 0;
+
+  if (!g_utf8_validate_len (data, len, NULL))
+    {
+      sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL, "message is not valid UTF-8");
+      return FALSE;
+    }
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            {
+              if (i + 5 < len && data[i + 1] == 'u' &&
+                  data[i + 2] == '0' && data[i + 3] == '0' &&
+                  data[i + 4] == '0' && data[i + 5] == '0')
+                has_nul = TRUE;
+              i++;
+            }
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          if (++depth > SR_RPC_MAX_DEPTH)
+            {
+              sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                            "message nests deeper than %d levels", SR_RPC_MAX_DEPTH);
+              return FALSE;
+            }
+          break;
+        case ']':
+        case '}':
+          depth--;
+          break;
+        default:
+          break;
+        }
+    }
+
+  if (has_nul)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, NULL,
+                    "text may not contain NUL characters");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+JsonNode *
+sr_json_from_string (const char  *data,
+                     gssize       len,
+                     GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (len < 0)
+    len = strlen (data);
+
+  if (!json_parser_load_from_data (parser, data, len, &local_error))
+    {
+      sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL, "message is not valid JSON");
+      return NULL;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL, "message is empty");
+      return NULL;
+    }
+
+  return json_node_ref (root);
+}
+
+char *
+sr_json_to_string (JsonNode *node,
+                   gsize    *len)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, node);
+  return json_generator_to_data (generator, len);
+}
+
+static gboolean
+node_is_id (JsonNode *node)
+{
+  GType type;
+
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  type = json_node_get_value_type (node);
+  return type == G_TYPE_INT64 || type == G_TYPE_STRING;
+}
+
+gboolean
+sr_rpc_parse_request (const char  *data,
+                      gsize        len,
+                      SrRequest  **out_request,
+                      JsonNode   **out_id,
+                      GError     **error)
+{
+  g_autoptr(GError) text_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SrRequest) request = NULL;
+  JsonObject *object;
+  JsonNode *node;
+
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (out_request != NULL, FALSE);
+  g_return_val_if_fail (out_id != NULL, FALSE);
+
+  *out_request = NULL;
+  *out_id = NULL;
+
+  /* A NUL escape only shows once the rest is known to parse; hold that error back. */
+  if (!sr_json_check_text (data, len, &text_error) &&
+      !g_error_matches (text_error, SR_ERROR, SR_ERROR_INVALID_PARAMS))
+    {
+      g_propagate_error (error, g_steal_pointer (&text_error));
+      return FALSE;
+    }
+
+  root = sr_json_from_string (data, len, error);
+  if (root == NULL)
+    return FALSE;
+
+  if (JSON_NODE_HOLDS_ARRAY (root))
+    {
+      sr_set_error (error, SR_ERROR_BATCH_UNSUPPORTED, NULL, "batches are not supported");
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, NULL, "a request is a JSON object");
+      return FALSE;
+    }
+
+  object = json_node_get_object (root);
+
+  node = json_object_get_member (object, "id");
+  if (node == NULL || !node_is_id (node))
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, "id",
+                    "a request needs an id that is an integer or a string");
+      return FALSE;
+    }
+  *out_id = json_node_copy (node);
+
+  node = json_object_get_member (object, "jsonrpc");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING ||
+      !g_str_equal (json_node_get_string (node), "2.0"))
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, "jsonrpc", "jsonrpc must be \"2.0\"");
+      return FALSE;
+    }
+
+  node = json_object_get_member (object, "method");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING ||
+      *json_node_get_string (node) == '\0')
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, "method", "method must be a string");
+      return FALSE;
+    }
+
+  request = g_new0 (SrRequest, 1);
+  request->id = json_node_copy (*out_id);
+  request->method = g_strdup (json_node_get_string (node));
+
+  node = json_object_get_member (object, "params");
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    request->params = json_object_new ();
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    request->params = json_object_ref (json_node_get_object (node));
+  else
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, "params", "params must be an object");
+      return FALSE;
+    }
+
+  if (text_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&text_error));
+      return FALSE;
+    }
+
+  *out_request = g_steal_pointer (&request);
+  return TRUE;
+}
+
+static JsonObject *
+envelope (JsonNode *id)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "jsonrpc", "2.0");
+  if (id != NULL)
+    json_object_set_member (object, "id", json_node_copy (id));
+  else
+    json_object_set_null_member (object, "id");
+
+  return object;
+}
+
+static char *
+object_to_string (JsonObject *object,
+                  gsize      *len)
+{
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (root, object);
+  return sr_json_to_string (root, len);
+}
+
+char *
+sr_rpc_build_request (JsonNode   *id,
+                      const char *method,
+                      JsonObject *params,
+                      gsize      *len)
+{
+  JsonObject *object;
+
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (method != NULL, NULL);
+
+  object = envelope (id);
+  json_object_set_string_member (object, "method", method);
+  if (params != NULL)
+    json_object_set_object_member (object, "params", json_object_ref (params));
+
+  return object_to_string (object, len);
+}
+
+char *
+sr_rpc_build_result (JsonNode *id,
+                     JsonNode *result,
+                     gsize    *len)
+{
+  JsonObject *object = envelope (id);
+
+  if (result != NULL)
+    json_object_set_member (object, "result", json_node_ref (result));
+  else
+    json_object_set_object_member (object, "result", json_object_new ());
+
+  return object_to_string (object, len);
+}
+
+char *
+sr_rpc_build_error (JsonNode     *id,
+                    const GError *error,
+                    gsize        *len)
+{
+  JsonObject *object = envelope (id);
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  json_object_set_member (object, "error", sr_error_to_json (error));
+
+  return object_to_string (object, len);
+}
+
+char *
+sr_rpc_build_notification (const char *method,
+                           JsonNode   *params,
+                           gsize      *len)
+{
+  JsonObject *object = json_object_new ();
+
+  g_return_val_if_fail (method != NULL, NULL);
+
+  json_object_set_string_member (object, "jsonrpc", "2.0");
+  json_object_set_string_member (object, "method", method);
+  if (params != NULL)
+    json_object_set_member (object, "params", json_node_ref (params));
+
+  return object_to_string (object, len);
+}
+
+SrMessage *
+sr_rpc_parse_message (const char  *data,
+                      gsize        len,
+                      GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SrMessage) message = NULL;
+  JsonObject *object;
+  JsonNode *node;
+
+  if (!sr_json_check_text (data, len, error))
+    return NULL;
+
+  root = sr_json_from_string (data, len, error);
+  if (root == NULL)
+    return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, NULL, "a message is a JSON object");
+      return NULL;
+    }
+  object = json_node_get_object (root);
+  message = g_new0 (SrMessage, 1);
+
+  node = json_object_get_member (object, "method");
+  if (node != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        {
+          sr_set_error (error, SR_ERROR_INVALID_REQUEST, "method", "method must be a string");
+          return NULL;
+        }
+      message->kind = SR_MESSAGE_NOTIFICATION;
+      message->method = g_strdup (json_node_get_string (node));
+      node = json_object_get_member (object, "params");
+      message->params = node ? json_node_copy (node) : json_node_new (JSON_NODE_NULL);
+      return g_steal_pointer (&message);
+    }
+
+  message->kind = SR_MESSAGE_RESPONSE;
+  node = json_object_get_member (object, "id");
+  message->id = node ? json_node_copy (node) : json_node_new (JSON_NODE_NULL);
+
+  node = json_object_get_member (object, "error");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      message->error = sr_error_from_json (json_node_get_object (node));
+      return g_steal_pointer (&message);
+    }
+
+  node = json_object_get_member (object, "result");
+  if (node == NULL)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, NULL,
+                    "a response has a result or an error");
+      return NULL;
+    }
+  message->result = json_node_copy (node);
+
+  return g_steal_pointer (&message);
+}

@@ -1,0 +1,491 @@
+/* sr-db-pool.c: worker threads, each with its own libpq connection.
+ *
+ * Why threads and blocking libpq rather than libpq's non-blocking API on the main loop:
+ * handlers stay straight-line code inside one transaction, argon2id hashing (100 ms of
+ * CPU) runs off the main loop with no extra machinery, and a slow query holds one worker,
+ * not the event loop. See docs/architecture.md.
+ *
+ * A connection that breaks (PostgreSQL restarted, network cut) is reopened by the next
+ * job. A job that failed before it sent COMMIT is run again on the new connection, so a
+ * restart costs the client a little latency rather than an error.
+ */
+#define G_LOG_DOMAIN "sr-db"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sr-db-pool.h"
+#include "sr-error.h"
+
+#define MAX_ATTEMPTS 4
+
+struct _SrDb
+{
+  SrDbPool   *pool;
+  PGconn     *conn;
+  GHashTable *prepared;     /* SQL text address -> statement name */
+  guint       n_prepared;
+  char       *sqlstate;
+  char       *constraint;
+  gboolean    lost;
+  gboolean    commit_sent;
+};
+
+typedef struct {
+  SrDbFunc        func;
+  gpointer        data;
+  GDestroyNotify  data_free;
+  GTask          *task;
+} Job;
+
+struct _SrDbPool
+{
+  char         *conninfo;
+  GAsyncQueue  *queue;
+  GPtrArray    *threads;
+  gint          load;       /* atomic */
+};
+
+static Job quit_job;
+
+static void
+job_free (Job *job)
+{
+  if (job->data_free != NULL)
+    job->data_free (job->data);
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+PGconn *
+sr_db_connect (const char  *conninfo,
+               gboolean     as_app_role,
+               GError     **error)
+{
+  PGconn *conn = PQconnectdb (conninfo);
+  PGresult *result;
+  const char *user;
+
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      g_autofree char *message = g_strdup (PQerrorMessage (conn));
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                   "cannot connect to PostgreSQL: %s", g_strstrip (message));
+      PQfinish (conn);
+      return NULL;
+    }
+
+  /* Timestamps go out as RFC 3339 in UTC; a runaway statement cannot hold a worker. */
+  result = PQexec (conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '60s'; "
+                         "SET application_name = 'showroomd'");
+  PQclear (result);
+
+  user = PQuser (conn);
+  if (as_app_role && g_strcmp0 (user, SR_APP_ROLE) != 0)
+    {
+      /* A superuser or the schema owner bypasses row-level security: serve through the
+       * application role instead. */
+      result = PQexec (conn, "SET ROLE " SR_APP_ROLE);
+      if (PQresultStatus (result) != PGRES_COMMAND_OK)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                       "database user %s may not act as %s: %s", user, SR_APP_ROLE,
+                       PQresultErrorMessage (result));
+          PQclear (result);
+          PQfinish (conn);
+          return NULL;
+        }
+      PQclear (result);
+    }
+
+  return conn;
+}
+
+static void
+db_reset (SrDb *db)
+{
+  g_clear_pointer (&db->conn, PQfinish);
+  g_hash_table_remove_all (db->prepared);
+  db->lost = FALSE;
+}
+
+static gboolean
+db_ensure (SrDb    *db,
+           GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (db->conn != NULL && !db->lost && PQstatus (db->conn) == CONNECTION_OK)
+    return TRUE;
+
+  db_reset (db);
+  db->conn = sr_db_connect (db->pool->conninfo, TRUE, &local_error);
+  if (db->conn == NULL)
+    {
+      g_warning ("%s", local_error->message);
+      sr_set_error (error, SR_ERROR_UNAVAILABLE, NULL,
+                    "the database is not reachable; try again shortly");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+db_clear_failure (SrDb *db)
+{
+  g_clear_pointer (&db->sqlstate, g_free);
+  g_clear_pointer (&db->constraint, g_free);
+}
+
+static void
+db_note_failure (SrDb     *db,
+                 PGresult *result)
+{
+  const char *state = result ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
+  const char *constraint = result ? PQresultErrorField (result, PG_DIAG_CONSTRAINT_NAME) : NULL;
+
+  db_clear_failure (db);
+  db->sqlstate = g_strdup (state);
+  db->constraint = g_strdup (constraint);
+
+  /* Class 08 is a connection exception; 57P01-57P03 an administrator shutdown or a
+   * server that is still starting. */
+  if (PQstatus (db->conn) != CONNECTION_OK ||
+      (state != NULL && (g_str_has_prefix (state, "08") || g_str_has_prefix (state, "57P"))))
+    db->lost = TRUE;
+}
+
+PGresult *
+sr_db_exec (SrDb               *db,
+            const char         *sql,
+            int                 n_values,
+            const char *const  *values,
+            GError            **error)
+{
+  const char *name;
+  PGresult *result;
+  ExecStatusType status;
+
+  if (db == NULL || db->conn == NULL)
+    {
+      sr_set_error (error, SR_ERROR_UNAVAILABLE, NULL, "no database connection");
+      return NULL;
+    }
+
+  name = g_hash_table_lookup (db->prepared, sql);
+  if (name == NULL)
+    {
+      g_autofree char *new_name = g_strdup_printf ("s%u", ++db->n_prepared);
+
+      result = PQprepare (db->conn, new_name, sql, n_values, NULL);
+      if (PQresultStatus (result) != PGRES_COMMAND_OK)
+        {
+          db_note_failure (db, result);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "prepare failed: %s",
+                       PQresultErrorMessage (result));
+          PQclear (result);
+          return NULL;
+        }
+      PQclear (result);
+      name = g_steal_pointer (&new_name);
+      g_hash_table_insert (db->prepared, (gpointer) sql, (gpointer) name);
+    }
+
+  result = PQexecPrepared (db->conn, name, n_values, values, NULL, NULL, 0);
+  status = PQresultStatus (result);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+    {
+      db_note_failure (db, result);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", PQresultErrorMessage (result));
+      PQclear (result);
+      return NULL;
+    }
+
+  db_clear_failure (db);
+  return result;
+}
+
+static const char sql_begin[] =
+  "SELECT set_config('showroom.user_id', $1, true), set_config('showroom.via', $2, true)";
+
+gboolean
+sr_db_begin (SrDb        *db,
+             gint64       user_id,
+             const char  *via,
+             GError     **error)
+{
+  g_autoptr(PGresult) begin = NULL;
+  g_autoptr(PGresult) result = NULL;
+  char id_text[32];
+  const char *values[2];
+
+  if (db == NULL || db->conn == NULL)
+    {
+      sr_set_error (error, SR_ERROR_UNAVAILABLE, NULL, "no database connection");
+      return FALSE;
+    }
+
+  begin = PQexec (db->conn, "BEGIN");
+  if (PQresultStatus (begin) != PGRES_COMMAND_OK)
+    {
+      db_note_failure (db, begin);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", PQresultErrorMessage (begin));
+      return FALSE;
+    }
+
+  g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, user_id);
+  values[0] = user_id > 0 ? id_text : "";
+  values[1] = via ? via : "direct";
+  result = sr_db_exec (db, sql_begin, 2, values, error);
+
+  return result != NULL;
+}
+
+gboolean
+sr_db_commit (SrDb    *db,
+              GError **error)
+{
+  g_autoptr(PGresult) result = NULL;
+
+  /* From here a lost connection leaves the outcome unknown: never run the job again. */
+  db->commit_sent = TRUE;
+  result = PQexec (db->conn, "COMMIT");
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      db_note_failure (db, result);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", PQresultErrorMessage (result));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+const char *
+sr_db_sqlstate (SrDb *db)
+{
+  return db ? db->sqlstate : NULL;
+}
+
+const char *
+sr_db_constraint (SrDb *db)
+{
+  return db ? db->constraint : NULL;
+}
+
+gboolean
+sr_db_failed_with (SrDb       *db,
+                   const char *sqlstate,
+                   const char *constraint)
+{
+  if (db == NULL || g_strcmp0 (db->sqlstate, sqlstate) != 0)
+    return FALSE;
+
+  return constraint == NULL || g_strcmp0 (db->constraint, constraint) == 0;
+}
+
+gint64
+sr_db_get_int (PGresult *result,
+               int       row,
+               int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return 0;
+  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
+}
+
+gboolean
+sr_db_get_bool (PGresult *result,
+                int       row,
+                int       column)
+{
+  return !PQgetisnull (result, row, column) && PQgetvalue (result, row, column)[0] == 't';
+}
+
+const char *
+sr_db_get_text (PGresult *result,
+                int       row,
+                int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return NULL;
+  return PQgetvalue (result, row, column);
+}
+
+static gboolean
+retryable (SrDb *db)
+{
+  if (db->commit_sent)
+    return FALSE;
+  if (db->lost)
+    return TRUE;
+  /* serialization_failure, deadlock_detected */
+  return g_strcmp0 (db->sqlstate, "40001") == 0 || g_strcmp0 (db->sqlstate, "40P01") == 0;
+}
+
+static void
+run_job (SrDb *db,
+         Job  *job)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *result = NULL;
+
+  for (guint attempt = 1; attempt <= MAX_ATTEMPTS; attempt++)
+    {
+      g_clear_error (&error);
+      db->commit_sent = FALSE;
+      db_clear_failure (db);
+
+      if (!db_ensure (db, &error))
+        {
+          /* PostgreSQL may be restarting: give it a moment before the last word. */
+          if (attempt < MAX_ATTEMPTS)
+            {
+              g_usleep (G_USEC_PER_SEC / 4 * attempt);
+              continue;
+            }
+          break;
+        }
+
+      result = job->func (db, job->data, &error);
+
+      if (db->conn != NULL && PQtransactionStatus (db->conn) != PQTRANS_IDLE &&
+          PQstatus (db->conn) == CONNECTION_OK)
+        PQclear (PQexec (db->conn, "ROLLBACK"));
+
+      if (result != NULL || !retryable (db))
+        break;
+
+      g_debug ("job failed (%s), running it again", db->sqlstate ? db->sqlstate : "connection lost");
+      if (db->lost)
+        g_usleep (G_USEC_PER_SEC / 10 * attempt);
+    }
+
+  if (result == NULL && error == NULL)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "job returned nothing");
+
+  if (result == NULL && db->lost && !g_error_matches (error, SR_ERROR, SR_ERROR_UNAVAILABLE) &&
+      error->domain != SR_ERROR)
+    {
+      g_warning ("database connection lost: %s", error->message);
+      g_clear_error (&error);
+      error = sr_error_new (SR_ERROR_UNAVAILABLE, NULL,
+                            "the database is not reachable; try again shortly");
+    }
+
+  if (result != NULL)
+    g_task_return_pointer (job->task, result, (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_error (job->task, g_steal_pointer (&error));
+}
+
+static gpointer
+worker (gpointer user_data)
+{
+  SrDbPool *self = user_data;
+  SrDb db = { 0 };
+
+  db.pool = self;
+  db.prepared = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  for (;;)
+    {
+      Job *job = g_async_queue_pop (self->queue);
+
+      if (job == &quit_job)
+        break;
+
+      run_job (&db, job);
+      g_atomic_int_dec_and_test (&self->load);
+      job_free (job);
+    }
+
+  db_clear_failure (&db);
+  g_clear_pointer (&db.conn, PQfinish);
+  g_hash_table_unref (db.prepared);
+
+  return NULL;
+}
+
+SrDbPool *
+sr_db_pool_new (const char *conninfo,
+                guint       size)
+{
+  SrDbPool *self;
+
+  g_return_val_if_fail (conninfo != NULL, NULL);
+  g_return_val_if_fail (size > 0, NULL);
+
+  self = g_new0 (SrDbPool, 1);
+  self->conninfo = g_strdup (conninfo);
+  self->queue = g_async_queue_new ();
+  self->threads = g_ptr_array_new ();
+
+  for (guint i = 0; i < size; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("sr-db-%u", i);
+
+      g_ptr_array_add (self->threads, g_thread_new (name, worker, self));
+    }
+
+  return self;
+}
+
+void
+sr_db_pool_run_async (SrDbPool            *self,
+                      SrDbFunc             func,
+                      gpointer             data,
+                      GDestroyNotify       data_free,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (func != NULL);
+
+  job = g_new0 (Job, 1);
+  job->func = func;
+  job->data = data;
+  job->data_free = data_free;
+  job->task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (job->task, sr_db_pool_run_async);
+
+  g_atomic_int_inc (&self->load);
+  g_async_queue_push (self->queue, job);
+}
+
+JsonNode *
+sr_db_pool_run_finish (SrDbPool      *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+guint
+sr_db_pool_get_load (SrDbPool *self)
+{
+  return g_atomic_int_get (&self->load);
+}
+
+void
+sr_db_pool_free (SrDbPool *self)
+{
+  if (self == NULL)
+    return;
+
+  for (guint i = 0; i < self->threads->len; i++)
+    g_async_queue_push (self->queue, &quit_job);
+  for (guint i = 0; i < self->threads->len; i++)
+    g_thread_join (g_ptr_array_index (self->threads, i));
+
+  g_ptr_array_unref (self->threads);
+  g_async_queue_unref (self->queue);
+  g_free (self->conninfo);
+  g_free (self);
+}

@@ -1,0 +1,276 @@
+/* sr-params.c: parameter getters that turn every ill-typed, missing or out-of-range
+ * member into one clear invalid_params error. */
+#define G_LOG_DOMAIN "sr-params"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "sr-error.h"
+#include "sr-params.h"
+
+static JsonNode *
+member (JsonObject *params,
+        const char *name)
+{
+  JsonNode *node = json_object_get_member (params, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
+
+static gboolean
+missing (const char  *name,
+         gboolean     required,
+         GError     **error)
+{
+  if (!required)
+    return TRUE;
+
+  sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s is required", name);
+  return FALSE;
+}
+
+gboolean
+sr_param_int (JsonObject  *params,
+              const char  *name,
+              gboolean     required,
+              gint64       min,
+              gint64       max,
+              gint64      *out,
+              GError     **error)
+{
+  JsonNode *node = member (params, name);
+  gint64 value;
+
+  if (node == NULL)
+    return missing (name, required, error);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s must be an integer", name);
+      return FALSE;
+    }
+
+  value = json_node_get_int (node);
+  if (value < min || value > max)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
+                    "%s must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT,
+                    name, min, max);
+      return FALSE;
+    }
+
+  *out = value;
+  return TRUE;
+}
+
+gboolean
+sr_param_string (JsonObject  *params,
+                 const char  *name,
+                 gboolean     required,
+                 glong        max_chars,
+                 const char **out,
+                 GError     **error)
+{
+  JsonNode *node = member (params, name);
+  const char *value;
+
+  if (node == NULL)
+    return missing (name, required, error);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s must be a string", name);
+      return FALSE;
+    }
+
+  value = json_node_get_string (node);
+  /* Bytes first: a megabyte string is refused without walking it character by character. */
+  if (strlen (value) > (gsize) max_chars * 4 || g_utf8_strlen (value, -1) > max_chars)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
+                    "%s may be at most %ld characters long", name, max_chars);
+      return FALSE;
+    }
+
+  *out = value;
+  return TRUE;
+}
+
+gboolean
+sr_param_text (JsonObject  *params,
+               const char  *name,
+               gboolean     required,
+               glong        max_chars,
+               const char **out,
+               GError     **error)
+{
+  const char *value = NULL;
+
+  if (!sr_param_string (params, name, required, max_chars, &value, error))
+    return FALSE;
+  if (value == NULL)
+    return TRUE;
+
+  for (const char *p = value; *p; p = g_utf8_next_char (p))
+    if (!g_unichar_isspace (g_utf8_get_char (p)))
+      {
+        *out = value;
+        return TRUE;
+      }
+
+  sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s may not be blank", name);
+  return FALSE;
+}
+
+gboolean
+sr_param_bool (JsonObject  *params,
+               const char  *name,
+               gboolean     required,
+               gboolean    *out,
+               GError     **error)
+{
+  JsonNode *node = member (params, name);
+
+  if (node == NULL)
+    return missing (name, required, error);
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s must be true or false", name);
+      return FALSE;
+    }
+
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+gboolean
+sr_param_object (JsonObject  *params,
+                 const char  *name,
+                 gboolean     required,
+                 JsonObject **out,
+                 GError     **error)
+{
+  JsonNode *node = member (params, name);
+
+  if (node == NULL)
+    return missing (name, required, error);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s must be an object", name);
+      return FALSE;
+    }
+
+  *out = json_node_get_object (node);
+  return TRUE;
+}
+
+gboolean
+sr_param_enum (JsonObject         *params,
+               const char         *name,
+               gboolean            required,
+               const char *const  *values,
+               const char        **out,
+               GError            **error)
+{
+  const char *value = NULL;
+  g_autofree char *list = NULL;
+
+  if (!sr_param_string (params, name, required, 64, &value, error))
+    return FALSE;
+  if (value == NULL)
+    return TRUE;
+
+  if (g_strv_contains (values, value))
+    {
+      *out = value;
+      return TRUE;
+    }
+
+  list = g_strjoinv (", ", (char **) values);
+  sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s must be one of: %s", name, list);
+  return FALSE;
+}
+
+gboolean
+sr_param_paging (JsonObject  *params,
+                 gint64       default_limit,
+                 gint64       max_limit,
+                 gint64      *limit,
+                 const char **after,
+                 GError     **error)
+{
+  *limit = default_limit;
+  *after = NULL;
+
+  return sr_param_int (params, "limit", FALSE, 1, max_limit, limit, error) &&
+         sr_param_string (params, "after", FALSE, 200, after, error);
+}
+
+gboolean
+sr_param_only (JsonObject         *object,
+               const char         *field,
+               const char *const  *allowed,
+               GError            **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      if (!g_strv_contains (allowed, name))
+        {
+          g_autofree char *path = g_strdup_printf ("%s.%s", field, name);
+
+          sr_set_error (error, SR_ERROR_INVALID_PARAMS, path, "%s cannot be changed here", name);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+char *
+sr_param_email (JsonObject  *params,
+                const char  *name,
+                GError     **error)
+{
+  g_autofree char *email = NULL;
+  const char *value = NULL;
+  const char *at;
+
+  if (!sr_param_string (params, name, TRUE, 254, &value, error))
+    return NULL;
+
+  email = g_utf8_strdown (value, -1);
+  g_strstrip (email);
+
+  /* Deliberately plain: something@domain.tld, no spaces or control characters. */
+  at = strchr (email, '@');
+  if (at == NULL || at == email || strchr (at + 1, '@') != NULL ||
+      strchr (at + 1, '.') == NULL || g_str_has_suffix (email, ".") ||
+      at[1] == '.' || strlen (email) < 5)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s is not an e-mail address", name);
+      return NULL;
+    }
+  for (const char *p = email; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || c == '<' || c == '>' ||
+          c == ',' || c == ';' || c == '"' || c == '\\')
+        {
+          sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s is not an e-mail address", name);
+          return NULL;
+        }
+    }
+
+  return g_steal_pointer (&email);
+}
