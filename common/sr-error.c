@@ -104,7 +104,7 @@ sr_error_from_reason (const char *reason,
 
   for (int i = 0; i < SR_ERROR_N_CODES; i++)
     {
-      if (reasons[i].code != rpc_code)
+      if (i == SR_ERROR_CONNECTION || reasons[i].code != rpc_code)
         continue;
       if (reason != NULL && g_str_equal (reasons[i].reason, reason))
         return i;
@@ -216,7 +216,8 @@ sr_error_set_extra_member (GError     *error,
       return;
     }
 
-  if (g_str_equal (name, "ref") && JSON_NODE_HOLDS_VALUE (value))
+  if (g_str_equal (name, "ref") && JSON_NODE_HOLDS_VALUE (value) &&
+      json_node_get_value_type (value) == G_TYPE_STRING)
     {
       g_free (priv->ref);
       priv->ref = g_strdup (json_node_get_string (value));
@@ -250,7 +251,7 @@ sr_error_to_json (const GError *error)
   json_object_set_string_member (object, "message", message);
 
   json_object_set_string_member (data, "reason", sr_error_reason (code));
-  if (error->domain == SR_ERROR)
+  if (error->domain == SR_ERROR && error->code != SR_ERROR_CONNECTION)
     {
       JsonObject *extra = sr_error_get_extra (error);
       const char *field = sr_error_get_field (error);
@@ -275,27 +276,52 @@ sr_error_to_json (const GError *error)
   return node;
 }
 
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Reads what a server sent; anything ill-typed falls back rather than failing, so a
+ * broken server still yields an error the caller can show. */
 GError *
 sr_error_from_json (JsonObject *object)
 {
   JsonObject *data = NULL;
+  JsonNode *node;
   const char *reason = NULL;
-  const char *message = "error";
+  const char *message;
   int rpc_code = SR_RPC_INTERNAL_ERROR;
+  SrError code;
   GError *error;
 
   g_return_val_if_fail (object != NULL, NULL);
 
-  if (json_object_has_member (object, "code"))
-    rpc_code = (int) json_object_get_int_member_with_default (object, "code", rpc_code);
-  message = json_object_get_string_member_with_default (object, "message", message);
-  if (json_object_has_member (object, "data") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "data")))
-    data = json_object_get_object_member (object, "data");
-  if (data != NULL)
-    reason = json_object_get_string_member_with_default (data, "reason", NULL);
+  node = json_object_get_member (object, "code");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64)
+    rpc_code = (int) CLAMP (json_node_get_int (node), G_MININT, G_MAXINT);
 
-  error = g_error_new_literal (SR_ERROR, sr_error_from_reason (reason, rpc_code), message);
+  message = string_member (object, "message");
+  if (message == NULL)
+    message = "the server reported an error";
+
+  node = json_object_get_member (object, "data");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    data = json_node_get_object (node);
+  if (data != NULL)
+    reason = string_member (data, "reason");
+
+  code = sr_error_from_reason (reason, rpc_code);
+  if (code == SR_ERROR_CONNECTION)
+    code = SR_ERROR_INTERNAL_ERROR;
+  error = g_error_new_literal (SR_ERROR, code, message);
 
   if (data != NULL)
     {
@@ -308,9 +334,15 @@ sr_error_from_json (JsonObject *object)
         {
           if (g_str_equal (name, "reason"))
             continue;
-          if (g_str_equal (name, "field") && JSON_NODE_HOLDS_VALUE (value))
-            set_field (error, json_node_get_string (value));
-          else
+          if (g_str_equal (name, "field"))
+            {
+              if (JSON_NODE_HOLDS_VALUE (value) &&
+                  json_node_get_value_type (value) == G_TYPE_STRING)
+                set_field (error, json_node_get_string (value));
+            }
+          else if (!g_str_equal (name, "ref") ||
+                   (JSON_NODE_HOLDS_VALUE (value) &&
+                    json_node_get_value_type (value) == G_TYPE_STRING))
             sr_error_set_extra_member (error, name, json_node_copy (value));
         }
     }

@@ -38,6 +38,23 @@ sr_message_free (SrMessage *message)
   g_free (message);
 }
 
+static gboolean
+integer_fits (const char *digits,
+              gsize       n,
+              gboolean    negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+
+  while (n > 1 && *digits == '0')
+    {
+      digits++;
+      n--;
+    }
+  if (n != 19)
+    return n < 19;
+  return strncmp (digits, limit, 19) <= 0;
+}
+
 /* One pass over the raw text: UTF-8, nesting depth outside strings, and "\u0000" inside
  * them. A NUL escape is a parameter problem rather than a syntax one, so it is reported
  * as invalid_params once the text is known to be well formed. */
@@ -48,6 +65,7 @@ sr_json_check_text (const char  *data,
 {
   gboolean in_string = FALSE;
   gboolean has_nul = FALSE;
+  gboolean too_big = FALSE;
   int depth = 0;
 
   if (!g_utf8_validate_len (data, len, NULL))
@@ -75,6 +93,21 @@ sr_json_check_text (const char  *data,
           continue;
         }
 
+      /* json-glib wraps integers past 64 bits silently: catch them here. */
+      if (g_ascii_isdigit (c) && (i == 0 || !g_ascii_isalnum (data[i - 1])))
+        {
+          gboolean negative = i > 0 && data[i - 1] == '-';
+          gsize start = i;
+
+          while (i + 1 < len && g_ascii_isdigit (data[i + 1]))
+            i++;
+          if (i + 1 < len && (data[i + 1] == '.' || data[i + 1] == 'e' || data[i + 1] == 'E'))
+            continue;  /* a double: no wrap-around */
+          if (!integer_fits (data + start, i + 1 - start, negative))
+            too_big = TRUE;
+          continue;
+        }
+
       switch (c)
         {
         case '"':
@@ -96,6 +129,13 @@ sr_json_check_text (const char  *data,
         default:
           break;
         }
+    }
+
+  if (too_big)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, NULL,
+                    "a number is outside the 64-bit integer range");
+      return FALSE;
     }
 
   if (has_nul)

@@ -1,0 +1,91 @@
+/* sr-test-server.h: a real showroomd for integration tests, and clients to talk to it.
+ *
+ * One private PostgreSQL cluster per test binary holds a migrated template database;
+ * each test gets its own database copied from it and its own showroomd process on
+ * 127.0.0.1 with a kernel-chosen port.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "sr-connection.h"
+#include "sr-test-pg.h"
+
+G_BEGIN_DECLS
+
+#define SR_TEST_PASSWORD "correct-horse-9"
+
+typedef struct _SrTestServer SrTestServer;
+
+/* Starts the cluster and migrates the template; call once in main() before the suite
+ * runs (forked test children then share it). */
+void          sr_test_init                 (void);
+SrTestPg     *sr_test_cluster              (void);
+/* A fresh database from the template, with branches "Mumbai" (id 1) and "Pune" (id 2)
+ * and one user of each role per branch, all with SR_TEST_PASSWORD:
+ * admin@mumbai.test, manager@mumbai.test, sales@mumbai.test, and the same @pune.test. */
+char         *sr_test_new_database         (char       **conninfo);
+
+SrTestServer *sr_test_server_start         (const char  *conninfo,
+                                            const char  *first_extra_arg,
+                                            ...) G_GNUC_NULL_TERMINATED;
+const char   *sr_test_server_get_address   (SrTestServer *self);
+GPid          sr_test_server_get_pid       (SrTestServer *self);
+/* The server's stderr so far. */
+char         *sr_test_server_get_log       (SrTestServer *self);
+/* SIGTERM and wait; returns the exit status (0 expected). */
+int           sr_test_server_stop          (SrTestServer *self);
+void          sr_test_server_free          (SrTestServer *self);
+
+/* Path of a built program: "showroomd" or "showroomctl". */
+const char   *sr_test_program              (const char   *name);
+
+/* Runs the main context until *done is TRUE; fails the test after 60 s (a hang
+ * guard, not a performance check). */
+void          sr_test_wait                 (gboolean     *done);
+void          sr_test_wait_until           (gboolean    (*check) (gpointer),
+                                            gpointer      data);
+
+SrConnection *sr_test_connect              (SrTestServer *server);
+SrConnection *sr_test_connect_as           (SrTestServer *server,
+                                            const char   *email);
+/* Synchronous call; params is JSON text or NULL. */
+JsonNode     *sr_test_call                 (SrConnection *connection,
+                                            const char   *method,
+                                            const char   *params,
+                                            GError      **error);
+/* Same, printf-style params. */
+JsonNode     *sr_test_callf                (SrConnection *connection,
+                                            GError      **error,
+                                            const char   *method,
+                                            const char   *format,
+                                            ...) G_GNUC_PRINTF (4, 5);
+/* The call must fail with this reason word; returns the error for more checks. */
+GError       *sr_test_call_fails           (SrConnection *connection,
+                                            const char   *method,
+                                            const char   *params,
+                                            const char   *reason);
+
+/* Raw sockets, for what a well-behaved client never sends. */
+GSocketConnection *sr_test_raw_connect     (SrTestServer *server);
+void          sr_test_raw_send             (GSocketConnection *connection,
+                                            const void   *data,
+                                            gsize         len);
+void          sr_test_raw_send_frame       (GSocketConnection *connection,
+                                            const char   *text);
+/* The next frame as JSON; NULL at end of stream. */
+JsonObject   *sr_test_raw_read             (GSocketConnection *connection);
+/* The reason word of an error response, or NULL. */
+const char   *sr_test_error_reason         (JsonObject   *response);
+gint64        sr_test_error_code           (JsonObject   *response);
+
+/* Members of results. */
+gint64        sr_test_get_int              (JsonNode     *node,
+                                            const char   *path);
+const char   *sr_test_get_string           (JsonNode     *node,
+                                            const char   *path);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrTestServer, sr_test_server_free)
+
+G_END_DECLS
