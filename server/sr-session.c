@@ -46,6 +46,7 @@ struct _SrSession
 
   guint           hello_done : 1;
   guint           stale : 1;
+  guint           ended : 1;     /* signed out by a revocation, not by never signing in */
   guint           closing : 1;
   guint           closed : 1;
 };
@@ -112,6 +113,7 @@ sr_session_sign_out (SrSession *self)
     return;
 
   g_debug ("%s: session of user %" G_GINT64_FORMAT " ended", self->peer, self->actor.id);
+  self->ended = TRUE;
   sr_actor_clear (&self->actor);
   memset (self->token_hash, 0, sizeof self->token_hash);
   self->stale = FALSE;
@@ -131,6 +133,7 @@ sr_session_sign_in (SrSession     *self,
   self->last_request = now;
   self->last_touch = now;
   self->stale = FALSE;
+  self->ended = FALSE;
 }
 
 void
@@ -376,6 +379,11 @@ check_session (SrSession  *self,
   const SrConfig *config = sr_server_get_config (self->server);
   gint64 now = g_get_monotonic_time ();
 
+  if (self->actor.id == 0 && self->ended)
+    {
+      sr_set_error (error, SR_ERROR_SESSION_EXPIRED, NULL, "the session has ended; sign in again");
+      return FALSE;
+    }
   if (self->actor.id == 0)
     {
       sr_set_error (error, SR_ERROR_UNAUTHENTICATED, NULL, "sign in first");
