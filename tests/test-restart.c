@@ -1,0 +1,135 @@
+/* test-restart.c: PostgreSQL restarts and outages under a running showroomd. The server
+ * is never restarted here: it must recover by itself. */
+#define G_LOG_DOMAIN "test-restart"
+
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "sr-error.h"
+#include "sr-test-server.h"
+
+static char *dbname;
+static char *conninfo;
+static SrTestServer *server;
+
+static void
+setup (void)
+{
+  dbname = sr_test_new_database (&conninfo);
+  server = sr_test_server_start (conninfo, "--no-tls", NULL);
+}
+
+static void
+teardown (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Whatever a test did to the cluster, leave it running for the next one. */
+  ck_assert_msg (sr_test_pg_start_server (sr_test_cluster (), &error), "%s",
+                 error ? error->message : "");
+  ck_assert_int_eq (sr_test_server_stop (server), 0);
+  g_clear_pointer (&server, sr_test_server_free);
+  g_clear_pointer (&conninfo, g_free);
+  g_clear_pointer (&dbname, g_free);
+}
+
+static gboolean
+session_gone (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) result = sr_test_call (data, "branches.list", NULL, &error);
+
+  return result == NULL && g_error_matches (error, SR_ERROR, SR_ERROR_SESSION_EXPIRED);
+}
+
+START_TEST (test_restart_recovers)
+{
+  g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
+  g_autoptr(SrConnection) sales = sr_test_connect_as (server, "sales@mumbai.test");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) before = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autoptr(JsonNode) relogin = NULL;
+
+  before = sr_test_call (manager, "branches.list", NULL, NULL);
+  ck_assert_ptr_nonnull (before);
+
+  ck_assert_msg (sr_test_pg_restart (sr_test_cluster (), &error), "%s", error ? error->message : "");
+
+  /* Every pooled connection is dead now; the first call after the restart works anyway. */
+  after = sr_test_call (manager, "branches.list", NULL, &error);
+  ck_assert_msg (after != NULL, "call after restart failed: %s", error ? error->message : "");
+  ck_assert_int_eq (json_array_get_length (json_object_get_array_member (json_node_get_object (after), "items")),
+                    json_array_get_length (json_object_get_array_member (json_node_get_object (before), "items")));
+
+  {
+    g_autoptr(SrConnection) fresh = sr_test_connect (server);
+
+    relogin = sr_test_callf (fresh, NULL, "auth.login", "{\"email\":\"admin@pune.test\",\"password\":\"%s\"}",
+                             SR_TEST_PASSWORD);
+    ck_assert_ptr_nonnull (relogin);
+  }
+
+  /* The notification connection came back too: a revocation announced straight in the
+   * database (user 3 is sales@mumbai.test) still reaches the live session. */
+  ck_assert (sr_test_pg_exec (sr_test_cluster (), dbname,
+                              "DELETE FROM auth_sessions WHERE user_id = 3;"
+                              "SELECT pg_notify('showroom_auth', 'revoke-user:3')", NULL));
+  sr_test_wait_until (session_gone, sales);
+}
+END_TEST
+
+START_TEST (test_outage_is_reported_then_recovers)
+{
+  g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
+  g_autoptr(SrConnection) anonymous = sr_test_connect (server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) down = NULL;
+  g_autoptr(GError) login_down = NULL;
+  g_autoptr(JsonNode) pong = NULL;
+  g_autoptr(JsonNode) back = NULL;
+
+  ck_assert (sr_test_pg_stop_server (sr_test_cluster (), &error));
+
+  down = sr_test_call_fails (manager, "branches.list", NULL, "unavailable");
+  ck_assert_int_eq (sr_error_rpc_code (down->code), -32603);
+  ck_assert_ptr_null (strstr (down->message, "/"));       /* no socket path */
+  ck_assert_ptr_null (strstr (down->message, "SELECT"));
+  login_down = sr_test_call_fails (anonymous, "auth.login",
+                                   "{\"email\":\"sales@mumbai.test\",\"password\":\"" SR_TEST_PASSWORD "\"}",
+                                   "unavailable");
+
+  /* What needs no database still answers. */
+  pong = sr_test_call (manager, "ping", NULL, NULL);
+  ck_assert_ptr_nonnull (pong);
+
+  ck_assert (sr_test_pg_start_server (sr_test_cluster (), &error));
+  back = sr_test_call (manager, "branches.list", NULL, &error);
+  ck_assert_msg (back != NULL, "no recovery: %s", error ? error->message : "");
+}
+END_TEST
+
+int
+main (void)
+{
+  Suite *suite = suite_create ("integration");
+  TCase *restart = tcase_create ("restart");
+  SRunner *runner;
+  int failed;
+
+  sr_test_init ();
+
+  tcase_add_checked_fixture (restart, setup, teardown);
+  tcase_add_test (restart, test_restart_recovers);
+  tcase_add_test (restart, test_outage_is_reported_then_recovers);
+  suite_add_tcase (suite, restart);
+
+  runner = srunner_create (suite);
+  srunner_run_all (runner, CK_NORMAL);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+
+  return failed == 0 ? 0 : 1;
+}
