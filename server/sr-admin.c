@@ -165,7 +165,7 @@ sr_users_create (SrDb    *db,
   values[3] = branch_text;
   values[4] = hash;
 
-  if (!sr_db_begin (db, call->actor.id, "direct", error))
+  if (!sr_db_begin (db, "direct", error))
     return NULL;
   result = sr_db_exec (db, sql_user_insert, 5, values, &local_error);
   if (result == NULL)
@@ -256,7 +256,7 @@ sr_users_update (SrDb    *db,
   values[4] = has_active ? (active ? "true" : "false") : NULL;
   values[5] = hash;
 
-  if (!sr_db_begin (db, call->actor.id, "direct", error))
+  if (!sr_db_begin (db, "direct", error))
     return NULL;
   result = sr_db_exec (db, sql_user_update, 6, values, &local_error);
   if (result == NULL)
@@ -318,7 +318,7 @@ sr_branches_create (SrDb    *db,
 
   values[0] = name;
   values[1] = city;
-  if (!sr_db_begin (db, call->actor.id, "direct", error))
+  if (!sr_db_begin (db, "direct", error))
     return NULL;
   result = sr_db_exec (db, sql_branch_insert, 2, values, &local_error);
   if (result == NULL)

@@ -320,7 +320,7 @@ sr_auth_change_password (SrDb    *db,
   if (new_hash == NULL)
     return NULL;
 
-  if (!sr_db_begin (db, call->actor.id, "direct", error))
+  if (!sr_db_begin (db, "direct", error))
     return NULL;
   values[1] = new_hash;
   updated = sr_db_exec (db, sql_set_password, 2, values, error);

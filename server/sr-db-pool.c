@@ -30,6 +30,10 @@ struct _SrDb
   char       *constraint;
   gboolean    lost;
   gboolean    commit_sent;
+  gboolean    acting_set;
+  gint64      acting_user;
+  gint64      acting_branch;
+  char       *acting_role;
 };
 
 typedef struct {
@@ -109,6 +113,7 @@ db_reset (SrDb *db)
   g_clear_pointer (&db->conn, PQfinish);
   g_hash_table_remove_all (db->prepared);
   db->lost = FALSE;
+  db->acting_set = FALSE;
 }
 
 static gboolean
@@ -208,19 +213,64 @@ sr_db_exec (SrDb               *db,
   return result;
 }
 
-static const char sql_begin[] =
-  "SELECT set_config('showroom.user_id', $1, true), set_config('showroom.via', $2, true)";
+static const char sql_act_as[] =
+  "SELECT set_config('showroom.user_id', $1, false), set_config('showroom.role', $2, false),"
+  "       set_config('showroom.branch_id', $3, false)";
+
+static const char sql_via[] =
+  "SELECT set_config('showroom.via', $1, true)";
+
+gboolean
+sr_db_act_as (SrDb        *db,
+              gint64       user_id,
+              const char  *role,
+              gint64       branch_id,
+              GError     **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  char id_text[32];
+  char branch_text[32];
+  const char *values[3] = { "", role ? role : "", "" };
+
+  if (db == NULL || db->conn == NULL)
+    {
+      sr_set_error (error, SR_ERROR_UNAVAILABLE, NULL, "no database connection");
+      return FALSE;
+    }
+
+  /* Session-level and cached: a read then costs one round trip, not three. */
+  if (db->acting_set && db->acting_user == user_id && db->acting_branch == branch_id &&
+      g_strcmp0 (db->acting_role, values[1]) == 0)
+    return TRUE;
+
+  if (user_id > 0)
+    {
+      g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, user_id);
+      g_snprintf (branch_text, sizeof branch_text, "%" G_GINT64_FORMAT, branch_id);
+      values[0] = id_text;
+      values[2] = branch_text;
+    }
+
+  result = sr_db_exec (db, sql_act_as, 3, values, error);
+  if (result == NULL)
+    return FALSE;
+
+  db->acting_set = TRUE;
+  db->acting_user = user_id;
+  db->acting_branch = branch_id;
+  g_free (db->acting_role);
+  db->acting_role = g_strdup (values[1]);
+  return TRUE;
+}
 
 gboolean
 sr_db_begin (SrDb        *db,
-             gint64       user_id,
              const char  *via,
              GError     **error)
 {
   g_autoptr(PGresult) begin = NULL;
   g_autoptr(PGresult) result = NULL;
-  char id_text[32];
-  const char *values[2];
+  const char *values[1] = { via ? via : "direct" };
 
   if (db == NULL || db->conn == NULL)
     {
@@ -236,11 +286,7 @@ sr_db_begin (SrDb        *db,
       return FALSE;
     }
 
-  g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, user_id);
-  values[0] = user_id > 0 ? id_text : "";
-  values[1] = via ? via : "direct";
-  result = sr_db_exec (db, sql_begin, 2, values, error);
-
+  result = sr_db_exec (db, sql_via, 1, values, error);
   return result != NULL;
 }
 
@@ -403,6 +449,7 @@ worker (gpointer user_data)
     }
 
   db_clear_failure (&db);
+  g_clear_pointer (&db.acting_role, g_free);
   g_clear_pointer (&db.conn, PQfinish);
   g_hash_table_unref (db.prepared);
 

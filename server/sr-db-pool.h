@@ -45,9 +45,14 @@ PGresult   *sr_db_exec              (SrDb                *db,
                                      int                  n_values,
                                      const char  *const  *values,
                                      GError             **error);
-/* BEGIN, and record who acts and by which path for row-level security and the log. */
-gboolean    sr_db_begin             (SrDb                *db,
+/* Who acts, for row-level security and the change log (0: nobody, sees no rows). */
+gboolean    sr_db_act_as            (SrDb                *db,
                                      gint64               user_id,
+                                     const char          *role,
+                                     gint64               branch_id,
+                                     GError             **error);
+/* BEGIN, and record by which path ("direct", "edit:<id>", "bulk:<id>") for the log. */
+gboolean    sr_db_begin             (SrDb                *db,
                                      const char          *via,
                                      GError             **error);
 gboolean    sr_db_commit            (SrDb                *db,

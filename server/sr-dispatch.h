@@ -99,6 +99,12 @@ JsonNode *sr_users_update         (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_branches_list        (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_branches_create      (SrDb *db, SrCall *call, GError **error);
 
+JsonNode *sr_vehicles_list        (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_vehicles_get         (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_vehicles_create      (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_vehicles_update      (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_vehicles_history     (SrDb *db, SrCall *call, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrCall, sr_call_free)
 
 G_END_DECLS
