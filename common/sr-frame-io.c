@@ -328,25 +328,35 @@ write_queued (SrFrameWriter *self)
 }
 
 void
-sr_frame_writer_push (SrFrameWriter *self,
-                      GBytes        *body)
+sr_frame_writer_push_framed (SrFrameWriter *self,
+                             GBytes        *framed)
 {
-  gsize size;
-  const char *data;
-  GBytes *framed;
-
   g_return_if_fail (self != NULL);
-  g_return_if_fail (body != NULL);
+  g_return_if_fail (framed != NULL);
 
   if (self->failed || self->dead)
     return;
 
-  data = g_bytes_get_data (body, &size);
-  framed = sr_frame_encode (data, size);
   self->queued_bytes += g_bytes_get_size (framed);
-  g_queue_push_tail (&self->queue, framed);
+  g_queue_push_tail (&self->queue, g_bytes_ref (framed));
 
   write_queued (self);
+}
+
+void
+sr_frame_writer_push (SrFrameWriter *self,
+                      GBytes        *body)
+{
+  g_autoptr(GBytes) framed = NULL;
+  const char *data;
+  gsize size;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (body != NULL);
+
+  data = g_bytes_get_data (body, &size);
+  framed = sr_frame_encode (data, size);
+  sr_frame_writer_push_framed (self, framed);
 }
 
 gsize

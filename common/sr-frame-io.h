@@ -42,6 +42,10 @@ SrFrameWriter *sr_frame_writer_new        (GOutputStream     *stream,
                                            gpointer           user_data);
 void           sr_frame_writer_push       (SrFrameWriter     *self,
                                            GBytes            *body);
+/* A frame already encoded with sr_frame_encode(): one encoding shared by many writers,
+ * as the live feed does for every subscriber of an audience. */
+void           sr_frame_writer_push_framed (SrFrameWriter    *self,
+                                            GBytes           *framed);
 /* Bytes queued and not yet written: what a slow reader has let pile up. */
 gsize          sr_frame_writer_get_queued (SrFrameWriter     *self);
 gboolean       sr_frame_writer_is_idle    (SrFrameWriter     *self);

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "sr-feed.h"
 #include "sr-listen.h"
 #include "sr-server.h"
 #include "sr-session.h"
@@ -31,6 +32,7 @@ struct _SrServer
   GTlsCertificate *certificate;
   GHashTable      *sessions;      /* SrSession -> itself, owns a ref */
   SrListen        *listen;
+  SrFeed          *feed;
   guint            sweep_id;
   guint            prune_id;
   guint            shutdown_id;
@@ -51,6 +53,7 @@ sr_server_finalize (GObject *object)
   g_clear_handle_id (&self->prune_id, g_source_remove);
   g_clear_handle_id (&self->shutdown_id, g_source_remove);
   g_clear_pointer (&self->listen, sr_listen_free);
+  g_clear_pointer (&self->feed, sr_feed_free);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->pool, sr_db_pool_free);
   g_clear_object (&self->certificate);
@@ -149,6 +152,12 @@ sr_server_get_pool (SrServer *self)
   return self->pool;
 }
 
+SrFeed *
+sr_server_get_feed (SrServer *self)
+{
+  return self->feed;
+}
+
 guint
 sr_server_get_n_sessions (SrServer *self)
 {
@@ -159,6 +168,9 @@ void
 _sr_server_session_closed (SrServer  *self,
                            SrSession *session)
 {
+  if (self->feed != NULL)
+    sr_feed_unsubscribe (self->feed, session);
+
   /* Deferred: the session may be deep in its own callback. */
   g_hash_table_steal (self->sessions, session);
   g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) (void (*)(void)) g_object_unref,
@@ -262,17 +274,26 @@ _sr_server_apply_effects (SrServer  *self,
     }
 }
 
-/* Payloads on showroom_auth: "token:<hex>", "user:<id>", "revoke-user:<id>[:<hex>]". */
+/* showroom_changes carries a seq: the feed reads the log from where it stands.
+ * showroom_auth: "token:<hex>", "user:<id>", "revoke-user:<id>[:<hex>]". */
 static void
-auth_notification (const char *channel,
-                   const char *payload,
-                   gpointer    user_data)
+notification (const char *channel,
+              const char *payload,
+              gpointer    user_data)
 {
   SrServer *self = user_data;
-  g_auto(GStrv) parts = g_strsplit (payload, ":", 3);
+  g_auto(GStrv) parts = NULL;
   guint8 hash[SR_TOKEN_HASH_SIZE];
   gint64 user_id;
 
+  if (g_str_equal (channel, "showroom_changes"))
+    {
+      if (g_ascii_strtoll (payload, NULL, 10) > sr_feed_get_seq (self->feed))
+        sr_feed_poke (self->feed);
+      return;
+    }
+
+  parts = g_strsplit (payload, ":", 3);
   if (parts[0] == NULL || parts[1] == NULL)
     return;
 
@@ -298,6 +319,9 @@ listen_reconnected (gpointer user_data)
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
     sr_session_mark_stale (session);
+
+  /* And the feed catches up on what was committed meanwhile. */
+  sr_feed_poke (self->feed);
 }
 
 /* A referenced copy of the session set, for loops that may close sessions. */
@@ -328,10 +352,13 @@ sweep_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The feed's snapshots are kept a week (the protocol promises at least a day); the
+ * audit log itself is never pruned. */
 static const char sql_prune[] =
   "WITH a AS (DELETE FROM login_failures WHERE at < now() - interval '1 day' RETURNING 1),"
   "     b AS (DELETE FROM auth_sessions WHERE expires_at < now() RETURNING 1)"
-  "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b)";
+  "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b),"
+  "       showroom_prune_feed(interval '7 days')";
 
 static JsonNode *
 prune_job (SrDb     *db,
@@ -433,7 +460,7 @@ gboolean
 sr_server_start (SrServer  *self,
                  GError   **error)
 {
-  static const char *const channels[] = { "showroom_auth", NULL };
+  static const char *const channels[] = { "showroom_auth", "showroom_changes", NULL };
 
   g_return_val_if_fail (SR_IS_SERVER (self), FALSE);
 
@@ -463,7 +490,8 @@ sr_server_start (SrServer  *self,
     return FALSE;
 
   self->pool = sr_db_pool_new (self->config->db, self->config->pool_size);
-  self->listen = sr_listen_new (self->config->db, channels, auth_notification,
+  self->feed = sr_feed_new (self->config, self->pool);
+  self->listen = sr_listen_new (self->config->db, channels, notification,
                                 listen_reconnected, self);
   self->sweep_id = g_timeout_add_seconds (SWEEP_INTERVAL_S, sweep_cb, self);
   self->prune_id = g_timeout_add_seconds (PRUNE_INTERVAL_S, prune_cb, self);

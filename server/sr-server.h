@@ -25,6 +25,7 @@ void            sr_server_shutdown    (SrServer        *self,
                                        gpointer         user_data);
 const SrConfig *sr_server_get_config  (SrServer        *self);
 SrDbPool       *sr_server_get_pool    (SrServer        *self);
+struct _SrFeed *sr_server_get_feed    (SrServer        *self);
 guint           sr_server_get_n_sessions (SrServer     *self);
 
 /* For SrSession */

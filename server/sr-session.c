@@ -14,6 +14,8 @@
 #include "sr-error.h"
 #include "sr-frame-io.h"
 #include "sr-rpc.h"
+#include "sr-feed.h"
+#include "sr-params.h"
 #include "sr-server.h"
 #include "sr-session.h"
 
@@ -43,10 +45,14 @@ struct _SrSession
   gint64          last_frame;    /* monotonic us */
   gint64          partial_since; /* monotonic us, 0 when no partial frame */
   guint           in_flight;
+  GQueue          held;          /* framed events waiting for a replay to end */
+  gint64          replay_upto;
 
   guint           hello_done : 1;
   guint           stale : 1;
   guint           ended : 1;     /* signed out by a revocation, not by never signing in */
+  guint           subscribed : 1;
+  guint           replaying : 1;
   guint           closing : 1;
   guint           closed : 1;
 };
@@ -62,6 +68,7 @@ sr_session_finalize (GObject *object)
   g_clear_pointer (&self->writer, sr_frame_writer_free);
   g_clear_object (&self->stream);
   g_clear_pointer (&self->peer, g_free);
+  g_queue_clear_full (&self->held, (GDestroyNotify) g_bytes_unref);
   sr_actor_clear (&self->actor);
 
   G_OBJECT_CLASS (sr_session_parent_class)->finalize (object);
@@ -78,6 +85,25 @@ sr_session_class_init (SrSessionClass *klass)
 static void
 sr_session_init (SrSession *self)
 {
+  g_queue_init (&self->held);
+}
+
+SrRole
+sr_session_get_role (SrSession *self)
+{
+  return self->actor.role;
+}
+
+gint64
+sr_session_get_branch_id (SrSession *self)
+{
+  return self->actor.branch_id;
+}
+
+gboolean
+sr_session_is_closed (SrSession *self)
+{
+  return self->closed || self->closing;
 }
 
 const char *
@@ -196,29 +222,34 @@ sr_session_close (SrSession *self)
   close_after_flush (self);
 }
 
+/* Every frame goes out here. A reader that lets this much pile up is not keeping up:
+ * it is cut off rather than holding its backlog in memory, and resumes with since_seq
+ * when it reconnects. */
+static void
+push_framed (SrSession *self,
+             GBytes    *framed)
+{
+  if (self->writer == NULL || self->closed)
+    return;
+
+  sr_frame_writer_push_framed (self->writer, framed);
+  if (sr_frame_writer_get_queued (self->writer) >
+      (gsize) sr_server_get_config (self->server)->max_queued_bytes)
+    {
+      g_message ("%s: closing a connection that does not read what it is sent", self->peer);
+      really_close (self);
+    }
+}
+
 static void
 send_text (SrSession *self,
            char      *text,
            gsize      len)
 {
-  GBytes *bytes = g_bytes_new_take (text, len);
+  g_autoptr(GBytes) framed = sr_frame_encode (text, len);
 
-  if (self->writer != NULL && !self->closed)
-    {
-      sr_frame_writer_push (self->writer, bytes);
-
-      /* A reader that lets this much pile up is not keeping up: cut it off rather than
-       * hold its backlog in memory. It resumes where it left off when it reconnects. */
-      if (sr_frame_writer_get_queued (self->writer) >
-          (gsize) sr_server_get_config (self->server)->max_queued_bytes)
-        {
-          g_message ("%s: closing a connection that does not read its responses", self->peer);
-          g_bytes_unref (bytes);
-          really_close (self);
-          return;
-        }
-    }
-  g_bytes_unref (bytes);
+  g_free (text);
+  push_framed (self, framed);
 }
 
 static void
@@ -241,6 +272,75 @@ send_error (SrSession    *self,
   char *text = sr_rpc_build_error (id, error, &len);
 
   send_text (self, text, len);
+}
+
+void
+sr_session_send_result (SrSession *self,
+                        JsonNode  *id,
+                        JsonNode  *result)
+{
+  g_autoptr(JsonNode) owned = result;
+
+  send_result (self, id, owned);
+}
+
+void
+sr_session_send_error (SrSession    *self,
+                       JsonNode     *id,
+                       const GError *error)
+{
+  send_error (self, id, error);
+}
+
+void
+sr_session_begin_replay (SrSession *self,
+                         gint64     upto)
+{
+  self->subscribed = TRUE;
+  self->replaying = TRUE;
+  self->replay_upto = upto;
+}
+
+void
+sr_session_deliver_replayed (SrSession *self,
+                             GBytes    *frame)
+{
+  push_framed (self, frame);
+}
+
+void
+sr_session_end_replay (SrSession *self,
+                       gboolean   flush)
+{
+  GBytes *frame;
+
+  self->replaying = FALSE;
+  while ((frame = g_queue_pop_head (&self->held)) != NULL)
+    {
+      if (flush)
+        push_framed (self, frame);
+      g_bytes_unref (frame);
+    }
+  if (!flush)
+    self->subscribed = FALSE;
+}
+
+void
+sr_session_deliver (SrSession *self,
+                    gint64     seq,
+                    GBytes    *frame)
+{
+  if (self->closed || self->closing || !self->subscribed)
+    return;
+
+  if (self->replaying)
+    {
+      if (seq > self->replay_upto)
+        g_queue_push_tail (&self->held, g_bytes_ref (frame));
+      return;
+    }
+
+  push_framed (self, frame);
 }
 
 /* Faults are logged here with a reference the client gets too; their text (which may
@@ -410,6 +510,31 @@ check_session (SrSession  *self,
 }
 
 static void
+handle_subscribe (SrSession *self,
+                  SrRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 since = -1;
+
+  if (!check_session (self, SR_ROLES_ANY, request->method, &error) ||
+      !sr_param_int (request->params, "since_seq", FALSE, 0, G_MAXINT64, &since, &error))
+    {
+      send_error (self, request->id, error);
+      return;
+    }
+
+  if (self->subscribed)
+    {
+      error = sr_error_new (SR_ERROR_INVALID_REQUEST, NULL,
+                            "this connection is subscribed already");
+      send_error (self, request->id, error);
+      return;
+    }
+
+  sr_feed_subscribe (sr_server_get_feed (self->server), self, request->id, since >= 0, since);
+}
+
+static void
 handle_request (SrSession *self,
                 SrRequest *request)
 {
@@ -435,6 +560,12 @@ handle_request (SrSession *self,
     {
       g_autoptr(JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
       send_result (self, request->id, empty);
+      return;
+    }
+
+  if (g_str_equal (request->method, "subscribe"))
+    {
+      handle_subscribe (self, request);
       return;
     }
 
@@ -553,7 +684,7 @@ sr_session_sweep (SrSession *self,
   else
     self->partial_since = 0;
 
-  if (self->in_flight == 0 &&
+  if (self->in_flight == 0 && !(self->subscribed && self->actor.id != 0) &&
       now_us - self->last_frame > config->idle_timeout_s * G_USEC_PER_SEC)
     {
       g_debug ("%s: closing an idle connection", self->peer);

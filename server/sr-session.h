@@ -39,4 +39,27 @@ void        sr_session_set_actor      (SrSession     *self,
                                        const SrActor *actor);
 void        sr_session_mark_stale     (SrSession     *self);
 
+SrRole      sr_session_get_role       (SrSession     *self);
+gint64      sr_session_get_branch_id  (SrSession     *self);
+gboolean    sr_session_is_closed      (SrSession     *self);
+
+/* Answers for requests the session hands elsewhere (subscribe). */
+void        sr_session_send_result    (SrSession     *self,
+                                       JsonNode      *id,
+                                       JsonNode      *result);
+void        sr_session_send_error     (SrSession     *self,
+                                       JsonNode      *id,
+                                       const GError  *error);
+
+/* Live events. While a replay runs, live events are held and follow it. */
+void        sr_session_begin_replay   (SrSession     *self,
+                                       gint64         upto);
+void        sr_session_deliver_replayed (SrSession   *self,
+                                         GBytes      *frame);
+void        sr_session_end_replay     (SrSession     *self,
+                                       gboolean       flush);
+void        sr_session_deliver        (SrSession     *self,
+                                       gint64         seq,
+                                       GBytes        *frame);
+
 G_END_DECLS
