@@ -665,6 +665,8 @@ sr_connection_connect_async (SrConnection        *self,
 
   client = g_socket_client_new ();
   g_socket_client_set_timeout (client, 15);
+  /* The server is on the shop's LAN or VPN: a desktop proxy setting does not apply. */
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_connect_to_host_async (client, self->address, SR_DEFAULT_PORT,
                                          cancellable, socket_connect_cb,
                                          g_steal_pointer (&task));

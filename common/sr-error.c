@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "sr-error.h"
 
 typedef struct {
@@ -175,6 +177,26 @@ sr_error_get_field (const GError *error)
 
   priv = sr_error_get_private (error);
   return priv ? priv->field : NULL;
+}
+
+void
+sr_error_prefix_field (GError     *error,
+                       const char *prefix)
+{
+  SrErrorPrivate *priv;
+  char *field;
+
+  g_return_if_fail (error != NULL);
+
+  priv = sr_error_get_private (error);
+  if (priv == NULL || priv->field == NULL || prefix == NULL)
+    return;
+  if (g_str_has_prefix (priv->field, prefix) && priv->field[strlen (prefix)] == '.')
+    return;
+
+  field = g_strconcat (prefix, ".", priv->field, NULL);
+  g_free (priv->field);
+  priv->field = field;
 }
 
 const char *

@@ -95,6 +95,9 @@ void         sr_set_error            (GError     **error,
 
 /* Extra members of the error's `data` object (beside reason and field). */
 const char  *sr_error_get_field      (const GError *error);
+/* "price" becomes "changes.price": for members of a nested params object. */
+void         sr_error_prefix_field   (GError       *error,
+                                      const char   *prefix);
 JsonObject  *sr_error_get_extra      (const GError *error);
 void         sr_error_set_extra_member (GError    *error,
                                         const char *name,

@@ -38,6 +38,24 @@ sr_message_free (SrMessage *message)
   g_free (message);
 }
 
+/* The value of four hex digits, or -1. */
+static gint
+hex4 (const char *p)
+{
+  gint value = 0;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      gint digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return -1;
+      value = value << 4 | digit;
+    }
+
+  return value;
+}
+
 static gboolean
 integer_fits (const char *digits,
               gsize       n,
@@ -82,10 +100,30 @@ sr_json_check_text (const char  *data,
         {
           if (c == '\\')
             {
-              if (i + 5 < len && data[i + 1] == 'u' &&
-                  data[i + 2] == '0' && data[i + 3] == '0' &&
-                  data[i + 4] == '0' && data[i + 5] == '0')
+              gint unit = i + 5 < len && data[i + 1] == 'u' ? hex4 (data + i + 2) : -1;
+
+              if (unit == 0)
                 has_nul = TRUE;
+              /* json-glib turns a lone surrogate into bytes that are not UTF-8. */
+              if (unit >= 0xD800 && unit <= 0xDBFF)
+                {
+                  gint low = i + 11 < len && data[i + 6] == '\\' && data[i + 7] == 'u'
+                             ? hex4 (data + i + 8) : -1;
+
+                  if (low < 0xDC00 || low > 0xDFFF)
+                    {
+                      sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                                    "message holds half of a UTF-16 surrogate pair");
+                      return FALSE;
+                    }
+                  i += 6;
+                }
+              else if (unit >= 0xDC00 && unit <= 0xDFFF)
+                {
+                  sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                                "message holds half of a UTF-16 surrogate pair");
+                  return FALSE;
+                }
               i++;
             }
           else if (c == '"')

@@ -213,14 +213,18 @@ sr_users_update (SrDb    *db,
   SrEffect *effect;
 
   if (!sr_param_int (call->params, "id", TRUE, 1, G_MAXINT64, &id, error) ||
-      !sr_param_object (call->params, "changes", TRUE, &changes, error) ||
-      !sr_param_only (changes, "changes", user_changes, error) ||
+      !sr_param_object (call->params, "changes", TRUE, &changes, error))
+    return NULL;
+  if (!sr_param_only (changes, "changes", user_changes, error) ||
       !sr_param_text (changes, "name", FALSE, 200, &name, error) ||
       !sr_param_enum (changes, "role", FALSE, sr_role_names, &role, error) ||
       !sr_param_int (changes, "branch_id", FALSE, 1, G_MAXINT64, &branch_id, error) ||
       !sr_param_bool (changes, "active", FALSE, &active, error) ||
       !sr_param_string (changes, "password", FALSE, 1024, &password, error))
-    return NULL;
+    {
+      sr_error_prefix_field (*error, "changes");
+      return NULL;
+    }
 
   if (json_object_get_size (changes) == 0)
     {

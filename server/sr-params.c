@@ -226,7 +226,7 @@ sr_param_only (JsonObject         *object,
     {
       if (!g_strv_contains (allowed, name))
         {
-          g_autofree char *path = g_strdup_printf ("%s.%s", field, name);
+          g_autofree char *path = field ? g_strdup_printf ("%s.%s", field, name) : g_strdup (name);
 
           sr_set_error (error, SR_ERROR_INVALID_PARAMS, path, "%s cannot be changed here", name);
           return FALSE;

@@ -144,6 +144,117 @@ static const char sql_demo_user[] =
   "INSERT INTO users (email, name, role, branch_id, password_hash)"
   " VALUES ($1, $2, $3::user_role, $4, $5) ON CONFLICT (email) DO NOTHING";
 
+/* Stock that looks like a dealership group's: makes and models sold in India and
+ * elsewhere, their usual fuels, colours, prices around the real ones, a yard location,
+ * arrival dates over the last six months. The catalogue row is picked by a
+ * multiplicative hash of the row number, so the spread is even and repeatable. VINs are
+ * 11 hex characters of a hash (0-9 and A-F, valid VIN characters) plus the row number,
+ * so they are unique. Only the rows missing up to N are added: running it again with
+ * the same N adds nothing. */
+static const char sql_seed_vehicles[] =
+  "WITH catalogue (n, make, model, variant, fuel, base) AS (VALUES"
+  "  (0, 'Maruti Suzuki', 'Swift', 'ZXi', 'petrol', 720000),"
+  "  (1, 'Maruti Suzuki', 'Baleno', 'Alpha', 'petrol', 860000),"
+  "  (2, 'Maruti Suzuki', 'Brezza', 'VXi CNG', 'cng', 1050000),"
+  "  (3, 'Maruti Suzuki', 'Ertiga', 'ZXi+', 'petrol', 1180000),"
+  "  (4, 'Maruti Suzuki', 'Grand Vitara', 'Alpha+ Hybrid', 'hybrid', 1990000),"
+  "  (5, 'Hyundai', 'Creta', 'SX(O) Diesel', 'diesel', 1950000),"
+  "  (6, 'Hyundai', 'Venue', 'S(O)', 'petrol', 1050000),"
+  "  (7, 'Hyundai', 'i20', 'Asta', 'petrol', 980000),"
+  "  (8, 'Hyundai', 'Verna', 'SX Turbo', 'petrol', 1620000),"
+  "  (9, 'Tata', 'Nexon', 'Creative+', 'petrol', 1180000),"
+  "  (10, 'Tata', 'Nexon EV', 'Empowered+ LR', 'electric', 1890000),"
+  "  (11, 'Tata', 'Punch', 'Accomplished', 'petrol', 820000),"
+  "  (12, 'Tata', 'Harrier', 'Fearless+', 'diesel', 2580000),"
+  "  (13, 'Tata', 'Tiago', 'XZ+ CNG', 'cng', 780000),"
+  "  (14, 'Mahindra', 'XUV700', 'AX7 L', 'diesel', 2550000),"
+  "  (15, 'Mahindra', 'Scorpio-N', 'Z8 L', 'diesel', 2390000),"
+  "  (16, 'Mahindra', 'Thar', 'LX 4WD', 'diesel', 1720000),"
+  "  (17, 'Mahindra', 'XUV 3XO', 'AX5', 'petrol', 1190000),"
+  "  (18, 'Kia', 'Seltos', 'HTX+', 'petrol', 1780000),"
+  "  (19, 'Kia', 'Sonet', 'GTX+', 'diesel', 1480000),"
+  "  (20, 'Kia', 'Carens', 'Luxury Plus', 'petrol', 1820000),"
+  "  (21, 'Toyota', 'Innova Hycross', 'ZX Hybrid', 'hybrid', 3080000),"
+  "  (22, 'Toyota', 'Fortuner', 'Legender 4x4', 'diesel', 4720000),"
+  "  (23, 'Toyota', 'Glanza', 'V', 'petrol', 940000),"
+  "  (24, 'Honda', 'City', 'ZX e:HEV', 'hybrid', 2050000),"
+  "  (25, 'Honda', 'Elevate', 'ZX CVT', 'petrol', 1640000),"
+  "  (26, 'Honda', 'Amaze', 'VX', 'petrol', 960000),"
+  "  (27, 'MG', 'Hector', 'Sharp Pro', 'petrol', 2150000),"
+  "  (28, 'MG', 'ZS EV', 'Exclusive Pro', 'electric', 2480000),"
+  "  (29, 'MG', 'Comet EV', 'Plush', 'electric', 920000),"
+  "  (30, 'Skoda', 'Kushaq', 'Style 1.5', 'petrol', 1890000),"
+  "  (31, 'Skoda', 'Slavia', 'Prestige', 'petrol', 1790000),"
+  "  (32, 'Volkswagen', 'Taigun', 'GT Plus', 'petrol', 1920000),"
+  "  (33, 'Volkswagen', 'Virtus', 'Topline', 'petrol', 1750000),"
+  "  (34, 'Renault', 'Kiger', 'RXZ Turbo', 'petrol', 1100000),"
+  "  (35, 'BYD', 'Atto 3', 'Superior', 'electric', 3390000),"
+  "  (36, 'Toyota', 'Corolla', 'Hybrid Luxury', 'hybrid', 2890000),"
+  "  (37, 'Volkswagen', 'Golf', 'Life 1.5 TSI', 'petrol', 3100000)),"
+  " colours (n, colour) AS (VALUES"
+  "  (0, 'Pearl White'), (1, 'Midnight Black'), (2, 'Silky Silver'), (3, 'Fiery Red'),"
+  "  (4, 'Ocean Blue'), (5, 'Titan Grey'), (6, 'Daytona Grey'), (7, 'Forest Green'),"
+  "  (8, 'Sunset Orange'), (9, 'Polar White')),"
+  " places (n, place) AS (VALUES"
+  "  (0, 'Showroom floor'), (1, 'Showroom floor'), (2, 'Yard A'), (3, 'Yard B'),"
+  "  (4, 'Service bay'), (5, 'Delivery bay')),"
+  " branches_list AS (SELECT array_agg(b::bigint ORDER BY ord) AS ids"
+  "                     FROM unnest($1::bigint[]) WITH ORDINALITY AS t (b, ord)),"
+  " rows AS ("
+  "  SELECT i, (i * 2654435761) % 38 AS pick, (i * 40503) % 100 AS roll"
+  "    FROM generate_series((SELECT count(*) FROM vehicles) + 1, $2::bigint) AS i)"
+  " INSERT INTO vehicles (vin, make, model, variant, year, color, fuel, odometer_km,"
+  "                       price, cost, status, branch_id, location, arrived_on, notes)"
+  " SELECT upper(substr(md5('showroom-demo-' || r.i), 1, 11)) || lpad(r.i::text, 6, '0'),"
+  "        c.make, c.model, c.variant,"
+  "        extract(year FROM now())::int - CASE WHEN r.roll < 85 THEN 0 ELSE 1 + r.roll % 4 END,"
+  "        k.colour, c.fuel::fuel_type,"
+  "        CASE WHEN r.roll < 85 THEN r.roll % 40 ELSE 8000 + (r.i * 7919) % 60000 END,"
+  "        round(c.base * (0.95 + ((r.i * 31) % 20) / 100.0), -3),"
+  "        round(c.base * (0.95 + ((r.i * 31) % 20) / 100.0) * 0.89, -3),"
+  "        (CASE WHEN r.roll < 8 THEN 'incoming' WHEN r.roll < 90 THEN 'in_stock'"
+  "              WHEN r.roll < 96 THEN 'reserved' ELSE 'sold' END)::vehicle_status,"
+  "        b.ids[1 + r.i % array_length(b.ids, 1)],"
+  "        CASE WHEN r.roll < 8 THEN 'In transit' ELSE p.place END,"
+  "        current_date - ((r.i * 104729) % 180)::int,"
+  "        CASE WHEN r.roll % 17 = 0 THEN 'Customer asked for a test drive' ELSE '' END"
+  "   FROM rows r"
+  "   JOIN catalogue c ON c.n = r.pick"
+  "   JOIN colours k ON k.n = (r.i * 7) % 10"
+  "   JOIN places p ON p.n = (r.i * 13) % 6"
+  "   CROSS JOIN branches_list b"
+  "  ORDER BY r.i";
+
+static gboolean
+seed_vehicles (PGconn      *conn,
+               char         branch_ids[][32],
+               guint        n_vehicles,
+               GError     **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(GString) ids = g_string_new ("{");
+  g_autofree char *count = g_strdup_printf ("%u", n_vehicles);
+  const char *values[2];
+
+  for (guint i = 0; i < G_N_ELEMENTS (demo_branches); i++)
+    g_string_append_printf (ids, "%s%s", i ? "," : "", branch_ids[i]);
+  g_string_append_c (ids, '}');
+  values[0] = ids->str;
+  values[1] = count;
+
+  PQclear (PQexec (conn, "BEGIN"));
+  result = PQexecParams (conn, sql_seed_vehicles, 2, NULL, values, NULL, NULL, 0);
+  if (!check_result (result, "adding demo vehicles", error))
+    {
+      PQclear (PQexec (conn, "ROLLBACK"));
+      return FALSE;
+    }
+  PQclear (PQexec (conn, "COMMIT"));
+
+  g_message ("demo stock: %s vehicles added (up to %u in all)", PQcmdTuples (result), n_vehicles);
+  return TRUE;
+}
+
 gboolean
 sr_seed_demo (const SrConfig  *config,
               guint            n_vehicles,
@@ -192,9 +303,8 @@ sr_seed_demo (const SrConfig  *config,
   g_message ("demo data ready: %u branches, %u users (password %s)",
              (guint) G_N_ELEMENTS (demo_branches), (guint) G_N_ELEMENTS (demo_users),
              SR_DEMO_PASSWORD);
-  if (n_vehicles > 0)
-    g_message ("vehicle stock is not part of this server version; %u vehicles not added",
-               n_vehicles);
+  if (!seed_vehicles (conn, branch_ids, n_vehicles, error))
+    goto out;
   ok = TRUE;
 
 out:

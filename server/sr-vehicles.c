@@ -118,14 +118,12 @@ date_valid (const char *text)
   return y >= 1900 && y <= 9999 && g_date_valid_dmy (d, m, y);
 }
 
-/* Checks every member of a vehicle's changes (or of a new vehicle) against the rules
- * of PROTOCOL.md section 5. Shared by create, update and (later) proposals. */
-gboolean
-sr_vehicle_check_fields (JsonObject     *fields,
-                         const char     *prefix,
-                         gboolean        creating,
-                         const SrActor  *actor,
-                         GError        **error)
+static gboolean
+check_fields (JsonObject     *fields,
+              const char     *prefix,
+              gboolean        creating,
+              const SrActor  *actor,
+              GError        **error)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   JsonObjectIter iter;
@@ -142,7 +140,7 @@ sr_vehicle_check_fields (JsonObject     *fields,
   while (json_object_iter_next (&iter, &name, &node))
     if (JSON_NODE_HOLDS_NULL (node))
       {
-        sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s cannot be null", name);
+        sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s cannot be empty", name);
         return FALSE;
       }
 
@@ -212,6 +210,26 @@ sr_vehicle_check_fields (JsonObject     *fields,
     }
 
   return TRUE;
+}
+
+/* Checks every member of a vehicle's changes (or of a new vehicle, prefix NULL) against
+ * the rules of PROTOCOL.md section 5; an error names the member as "changes.price".
+ * Shared by create, update and (later) proposals. */
+gboolean
+sr_vehicle_check_fields (JsonObject     *fields,
+                         const char     *prefix,
+                         gboolean        creating,
+                         const SrActor  *actor,
+                         GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (check_fields (fields, prefix, creating, actor, &local_error))
+    return TRUE;
+
+  sr_error_prefix_field (local_error, prefix);
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
 }
 
 /* The vehicle as this user may see it. */
@@ -322,7 +340,7 @@ sr_vehicles_create (SrDb    *db,
   /* A copy: the branch defaults to the creator's own. */
   node = json_node_init_object (json_node_alloc (), call->params);
   fields = json_object_ref (call->params);
-  if (!sr_vehicle_check_fields (fields, "params", TRUE, &call->actor, error))
+  if (!sr_vehicle_check_fields (fields, NULL, TRUE, &call->actor, error))
     return NULL;
   if (!json_object_has_member (fields, "branch_id"))
     json_object_set_int_member (fields, "branch_id", call->actor.branch_id);
@@ -763,7 +781,10 @@ sr_vehicles_list (SrDb    *db,
       !money_param (filter, "price_min", &price_min, error) ||
       !money_param (filter, "price_max", &price_max, error) ||
       !sr_param_string (filter, "text", FALSE, 100, &text, error))
-    return NULL;
+    {
+      sr_error_prefix_field (*error, "filter");
+      return NULL;
+    }
 
   if (sort[0] == '-')
     {
