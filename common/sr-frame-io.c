@@ -13,7 +13,8 @@
 #include "sr-error.h"
 #include "sr-frame-io.h"
 
-#define READ_CHUNK (64 * 1024)
+/* Small, since every idle connection holds one: big frames just take more reads. */
+#define READ_CHUNK (8 * 1024)
 
 struct _SrFrameReader
 {

@@ -95,14 +95,17 @@ serve (SrConfig *config)
   g_autoptr(SrServer) server = sr_server_new (config);
   g_autoptr(GError) error = NULL;
 
+  /* Before the socket opens: a SIGTERM right after "listening" must still stop cleanly.
+   * The handler runs once the main loop does. */
+  main_loop = g_main_loop_new (NULL, FALSE);
+  sr_platform_on_terminate (terminate_cb, server);
+
   if (!sr_server_start (server, &error))
     {
       g_printerr ("showroomd: %s\n", error->message);
       return 1;
     }
 
-  main_loop = g_main_loop_new (NULL, FALSE);
-  sr_platform_on_terminate (terminate_cb, server);
   g_message ("showroomd %s ready", PACKAGE_VERSION);
   g_main_loop_run (main_loop);
   g_clear_pointer (&main_loop, g_main_loop_unref);
