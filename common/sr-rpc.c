@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "sr-error.h"
@@ -102,6 +103,13 @@ sr_json_check_text (const char  *data,
             {
               gint unit = i + 5 < len && data[i + 1] == 'u' ? hex4 (data + i + 2) : -1;
 
+              /* json-glib takes "\ud" with fewer than four digits as a code unit. */
+              if (i + 1 < len && data[i + 1] == 'u' && unit < 0)
+                {
+                  sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                                "a \\u escape needs four hex digits");
+                  return FALSE;
+                }
               if (unit == 0)
                 has_nul = TRUE;
               /* json-glib turns a lone surrogate into bytes that are not UTF-8. */
@@ -140,7 +148,21 @@ sr_json_check_text (const char  *data,
           while (i + 1 < len && g_ascii_isdigit (data[i + 1]))
             i++;
           if (i + 1 < len && (data[i + 1] == '.' || data[i + 1] == 'e' || data[i + 1] == 'E'))
-            continue;  /* a double: no wrap-around */
+            {
+              /* A double: it must stay finite, or it cannot be written back as JSON. */
+              g_autofree char *token = NULL;
+              gsize end = i + 1;
+
+              while (end < len && (g_ascii_isdigit (data[end]) || data[end] == '.' ||
+                                   data[end] == 'e' || data[end] == 'E' ||
+                                   data[end] == '+' || data[end] == '-'))
+                end++;
+              token = g_strndup (data + start, MIN (end - start, 400));
+              if (!isfinite (g_ascii_strtod (token, NULL)))
+                too_big = TRUE;
+              i = end - 1;
+              continue;
+            }
           if (!integer_fits (data + start, i + 1 - start, negative))
             too_big = TRUE;
           continue;
@@ -172,7 +194,7 @@ sr_json_check_text (const char  *data,
   if (too_big)
     {
       sr_set_error (error, SR_ERROR_INVALID_PARAMS, NULL,
-                    "a number is outside the 64-bit integer range");
+                    "a number is out of range");
       return FALSE;
     }
 
@@ -212,6 +234,22 @@ sr_json_from_string (const char  *data,
     }
 
   return json_node_ref (root);
+}
+
+JsonNode *
+sr_json_node_take_object (JsonObject *object)
+{
+  JsonNode *node = json_node_alloc ();
+
+  json_node_init (node, JSON_NODE_OBJECT);
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonNode *
+sr_json_node_empty (void)
+{
+  return sr_json_node_take_object (json_object_new ());
 }
 
 char *

@@ -62,6 +62,10 @@ char      *sr_rpc_build_notification  (const char   *method,
                                        gsize        *len);
 
 /* Helpers shared by both sides. */
+/* A node that takes over the object (json_node_init_object would add a reference). */
+JsonNode  *sr_json_node_take_object   (JsonObject   *object);
+/* An empty object node: the result of methods that have nothing to say. */
+JsonNode  *sr_json_node_empty         (void);
 char      *sr_json_to_string          (JsonNode     *node,
                                        gsize        *len);
 JsonNode  *sr_json_from_string        (const char   *data,

@@ -14,6 +14,7 @@
 #include "sr-dispatch.h"
 #include "sr-error.h"
 #include "sr-params.h"
+#include "sr-rpc.h"
 
 #define RATE_LIMIT_FAILURES 5
 #define RATE_LIMIT_WINDOW   "15 minutes"
@@ -278,7 +279,7 @@ sr_auth_logout (SrDb    *db,
   effect->has_token = TRUE;
   memcpy (effect->token_hash, call->token_hash, sizeof call->token_hash);
 
-  return json_node_init_object (json_node_alloc (), json_object_new ());
+  return sr_json_node_empty ();
 }
 
 JsonNode *
@@ -340,7 +341,7 @@ sr_auth_change_password (SrDb    *db,
   effect->has_token = TRUE;
   memcpy (effect->token_hash, call->token_hash, sizeof call->token_hash);
 
-  return json_node_init_object (json_node_alloc (), json_object_new ());
+  return sr_json_node_empty ();
 }
 
 gboolean

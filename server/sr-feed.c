@@ -417,7 +417,7 @@ subscribe_result (gint64   seq,
 
   json_object_set_int_member (object, "seq", seq);
   json_object_set_boolean_member (object, "resync", resync);
-  return json_node_init_object (json_node_alloc (), object);
+  return sr_json_node_take_object (object);
 }
 
 static JsonNode *

@@ -8,6 +8,7 @@
 #include "sr-db-pool.h"
 #include "sr-error.h"
 #include "sr-records.h"
+#include "sr-rpc.h"
 
 const char *const sr_role_names[] = { "admin", "manager", "sales", NULL };
 
@@ -40,15 +41,6 @@ sr_role_to_string (SrRole role)
     }
 }
 
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
 JsonNode *
 sr_user_to_json (PGresult *result,
                  int       row)
@@ -62,7 +54,7 @@ sr_user_to_json (PGresult *result,
   json_object_set_int_member (object, "branch_id", sr_db_get_int (result, row, 4));
   json_object_set_boolean_member (object, "active", sr_db_get_bool (result, row, 5));
 
-  return object_node (object);
+  return sr_json_node_take_object (object);
 }
 
 JsonNode *
@@ -75,7 +67,7 @@ sr_branch_to_json (PGresult *result,
   json_object_set_string_member (object, "name", sr_db_get_text (result, row, 1));
   json_object_set_string_member (object, "city", sr_db_get_text (result, row, 2));
 
-  return object_node (object);
+  return sr_json_node_take_object (object);
 }
 
 /* Opaque to clients, but deliberately simple: base64 of "k1:<id>". The prefix lets a
@@ -139,5 +131,5 @@ sr_page_new (JsonArray *items,
   else
     json_object_set_null_member (object, "next");
 
-  return object_node (object);
+  return sr_json_node_take_object (object);
 }

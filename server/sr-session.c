@@ -558,7 +558,7 @@ handle_request (SrSession *self,
 
   if (g_str_equal (request->method, "ping"))
     {
-      g_autoptr(JsonNode) empty = json_node_init_object (json_node_alloc (), json_object_new ());
+      g_autoptr(JsonNode) empty = sr_json_node_empty ();
       send_result (self, request->id, empty);
       return;
     }

@@ -519,7 +519,7 @@ sr_vehicles_history (SrDb    *db,
       json_object_set_string_member (item, "op", PQgetvalue (result, i, 4));
       if (call->actor.role == SR_ROLE_SALES && changes != NULL && JSON_NODE_HOLDS_OBJECT (changes))
         json_object_remove_member (json_node_get_object (changes), "cost");
-      json_object_set_member (item, "changes", changes ? changes : json_node_init_object (json_node_alloc (), json_object_new ()));
+      json_object_set_member (item, "changes", changes ? changes : sr_json_node_empty ());
       json_object_set_string_member (item, "via", PQgetvalue (result, i, 6));
       json_array_add_object_element (items, item);
     }
@@ -531,7 +531,7 @@ sr_vehicles_history (SrDb    *db,
   else
     json_object_set_null_member (object, "next");
 
-  return json_node_init_object (json_node_alloc (), object);
+  return sr_json_node_take_object (object);
 }
 
 /* Listing. One statement per sort column and direction, built once from a fixed table
@@ -861,5 +861,5 @@ sr_vehicles_list (SrDb    *db,
   else
     json_object_set_null_member (page, "next");
 
-  return json_node_init_object (json_node_alloc (), page);
+  return sr_json_node_take_object (page);
 }

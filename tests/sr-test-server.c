@@ -424,6 +424,7 @@ sr_test_raw_connect (SrTestServer *server)
   g_autoptr(GError) error = NULL;
   GSocketConnection *connection;
 
+  g_socket_client_set_enable_proxy (client, FALSE);
   connection = g_socket_client_connect_to_host (client, server->address, 0, NULL, &error);
   ck_assert_msg (connection != NULL, "raw connect failed: %s", error ? error->message : "?");
   g_socket_set_timeout (g_socket_connection_get_socket (connection), HANG_GUARD_S);

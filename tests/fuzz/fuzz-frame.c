@@ -42,28 +42,35 @@ read_length (const guint8 *p)
   return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
 }
 
-/* xorshift32: cheap, and the same seed always gives the same split. */
-static guint32
-next_random (guint32 *state)
+/* Chunk sizes come from a xorshift32 seeded by the input's first byte: the same input
+ * always gets the same split. */
+typedef struct {
+  guint32  state;
+  gboolean tiny;   /* 0..8 bytes (split headers), else 0..2048 (several frames) */
+} Chunker;
+
+static void
+chunker_init (Chunker *chunker,
+              guint8   seed)
 {
-  guint32 x = *state;
+  chunker->state = ((guint32) seed * 2654435761u) | 1;
+  chunker->tiny = (seed & 0x80) != 0;
+}
+
+/* A chunk of 0 bytes is allowed now and then: pushing nothing must be harmless. */
+static gsize
+next_chunk (Chunker *chunker,
+            gsize    left)
+{
+  guint32 x = chunker->state;
+  gsize chunk;
 
   x ^= x << 13;
   x ^= x >> 17;
   x ^= x << 5;
-  return *state = x;
-}
+  chunker->state = x;
 
-/* Bit 7 of the seed byte picks tiny chunks (split headers, one byte at a time) or large
- * ones (several frames per push); a chunk of 0 bytes is allowed now and then. */
-static gsize
-next_chunk (guint32 *state,
-            guint8   seed,
-            gsize    left)
-{
-  guint32 r = next_random (state);
-  gsize chunk = (seed & 0x80) ? r % 9 : r % 2049;
-
+  chunk = chunker->tiny ? x % 9 : x % 2049;
   return MIN (chunk, left);
 }
 
@@ -154,7 +161,7 @@ check_message (GBytes *frame)
 
   /* The response as the server would write it, through a client-sized decoder. */
   encoded = sr_frame_encode (text, len);
-  decoder = sr_frame_decoder_new (SR_FRAME_SERVER_MAX);
+  decoder = sr_frame_decoder_new ((gsize) SR_FRAME_SERVER_MAX);
   sr_frame_decoder_push (decoder, g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded));
   check (sr_frame_decoder_next (decoder, &decoded, NULL) == SR_FRAME_READY);
   check (g_bytes_get_size (decoded) == len);
@@ -235,14 +242,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 {
   g_autoptr(SrFrameDecoder) decoder = NULL;
   Feed feed = { 0 };
+  Chunker chunker;
   gsize stream_len;
-  guint32 state;
 
   if (size < 1)
     return 0;
 
   /* Byte 0 seeds the chunking; the rest is the stream. */
-  state = ((guint32) data[0] * 2654435761u) | 1;
+  chunker_init (&chunker, data[0]);
   feed.stream = data + 1;
   stream_len = size - 1;
 
@@ -251,7 +258,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   while (feed.fed < stream_len)
     {
-      gsize chunk = next_chunk (&state, data[0], stream_len - feed.fed);
+      gsize chunk = next_chunk (&chunker, stream_len - feed.fed);
 
       sr_frame_decoder_push (decoder, feed.stream + feed.fed, chunk);
       feed.fed += chunk;
