@@ -46,6 +46,7 @@ struct _SrSession
   gint64          partial_since; /* monotonic us, 0 when no partial frame */
   guint           in_flight;
   GQueue          held;          /* framed events waiting for a replay to end */
+  guint           overflow_check_id;
   gint64          replay_upto;
 
   guint           hello_done : 1;
@@ -53,6 +54,7 @@ struct _SrSession
   guint           ended : 1;     /* signed out by a revocation, not by never signing in */
   guint           subscribed : 1;
   guint           replaying : 1;
+  guint           cut : 1;           /* cut off for not reading; closing soon */
   guint           closing : 1;
   guint           closed : 1;
 };
@@ -222,23 +224,62 @@ sr_session_close (SrSession *self)
   close_after_flush (self);
 }
 
-/* Every frame goes out here. A reader that lets this much pile up is not keeping up:
- * it is cut off rather than holding its backlog in memory, and resumes with since_seq
- * when it reconnects. */
+static gboolean
+cut_cb (gpointer user_data)
+{
+  really_close (SR_SESSION (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes the connection from the main loop, not from inside the caller (the feed may
+ * be walking its subscribers). Nothing more is queued to it meanwhile. */
+static void
+cut_off (SrSession *self)
+{
+  if (self->cut)
+    return;
+
+  g_message ("%s: closing a connection that does not read what it is sent", self->peer);
+  self->cut = TRUE;
+  g_idle_add_full (G_PRIORITY_HIGH, cut_cb, g_object_ref (self), g_object_unref);
+}
+
+static gboolean
+overflow_check_cb (gpointer user_data)
+{
+  SrSession *self = user_data;
+
+  self->overflow_check_id = 0;
+  if (self->writer != NULL && !self->closed &&
+      sr_frame_writer_get_queued (self->writer) >
+      (gsize) sr_server_get_config (self->server)->max_queued_bytes)
+    cut_off (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Every frame goes out here. A reader that keeps more than max-queued-kib waiting for a
+ * whole second, or four times that at any moment, is not keeping up: it is cut off
+ * rather than holding its backlog in memory, and resumes with since_seq when it
+ * reconnects. A burst that a reading client drains at once is not held against it. */
 static void
 push_framed (SrSession *self,
              GBytes    *framed)
 {
-  if (self->writer == NULL || self->closed)
+  gsize max = sr_server_get_config (self->server)->max_queued_bytes;
+  gsize queued;
+
+  if (self->writer == NULL || self->closed || self->cut)
     return;
 
   sr_frame_writer_push_framed (self->writer, framed);
-  if (sr_frame_writer_get_queued (self->writer) >
-      (gsize) sr_server_get_config (self->server)->max_queued_bytes)
-    {
-      g_message ("%s: closing a connection that does not read what it is sent", self->peer);
-      really_close (self);
-    }
+  queued = sr_frame_writer_get_queued (self->writer);
+
+  if (queued > 4 * max)
+    cut_off (self);
+  else if (queued > max && self->overflow_check_id == 0)
+    self->overflow_check_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 1000, overflow_check_cb,
+                                                  g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -330,7 +371,7 @@ sr_session_deliver (SrSession *self,
                     gint64     seq,
                     GBytes    *frame)
 {
-  if (self->closed || self->closing || !self->subscribed)
+  if (self->closed || self->closing || self->cut || !self->subscribed)
     return;
 
   if (self->replaying)
