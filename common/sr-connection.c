@@ -349,6 +349,7 @@ static void
 handle_message (SrConnection *self,
                 SrMessage    *message)
 {
+  g_autofree gint64 *key = NULL;
   GTask *task;
   gint64 id;
 
@@ -370,7 +371,7 @@ handle_message (SrConnection *self,
     }
 
   id = json_node_get_int (message->id);
-  if (!g_hash_table_steal_extended (self->pending, &id, NULL, (gpointer *) &task))
+  if (!g_hash_table_steal_extended (self->pending, &id, (gpointer *) &key, (gpointer *) &task))
     {
       g_debug ("response to unknown call %" G_GINT64_FORMAT, id);
       return;
