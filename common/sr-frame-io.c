@@ -203,6 +203,7 @@ struct _SrFrameWriter
   GPtrArray          *in_flight;    /* GBytes being written */
   GOutputVector      *vectors;
   gsize               queued_bytes;
+  guint64             written_bytes;
   GSourceFunc         drained_func;
   gpointer            drained_data;
   guint               failed : 1;
@@ -275,7 +276,13 @@ write_cb (GObject      *object,
   g_output_stream_writev_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error);
 
   for (guint i = 0; i < self->in_flight->len; i++)
-    self->queued_bytes -= g_bytes_get_size (g_ptr_array_index (self->in_flight, i));
+    {
+      gsize size = g_bytes_get_size (g_ptr_array_index (self->in_flight, i));
+
+      self->queued_bytes -= size;
+      if (error == NULL)
+        self->written_bytes += size;
+    }
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
 
   if (!self->dead)
@@ -366,6 +373,14 @@ sr_frame_writer_get_queued (SrFrameWriter *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->queued_bytes;
+}
+
+guint64
+sr_frame_writer_get_written (SrFrameWriter *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->written_bytes;
 }
 
 gboolean

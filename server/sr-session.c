@@ -47,6 +47,7 @@ struct _SrSession
   guint           in_flight;
   GQueue          held;          /* framed events waiting for a replay to end */
   guint           overflow_check_id;
+  guint64         written_at_check;
   gint64          replay_upto;
 
   guint           hello_done : 1;
@@ -248,20 +249,33 @@ static gboolean
 overflow_check_cb (gpointer user_data)
 {
   SrSession *self = user_data;
+  guint64 written;
 
-  self->overflow_check_id = 0;
-  if (self->writer != NULL && !self->closed &&
-      sr_frame_writer_get_queued (self->writer) >
+  if (self->writer == NULL || self->closed || self->cut ||
+      sr_frame_writer_get_queued (self->writer) <=
       (gsize) sr_server_get_config (self->server)->max_queued_bytes)
-    cut_off (self);
+    {
+      self->overflow_check_id = 0;
+      return G_SOURCE_REMOVE;
+    }
 
-  return G_SOURCE_REMOVE;
+  /* Still over the limit: fine while the client reads, not when it has stopped. */
+  written = sr_frame_writer_get_written (self->writer);
+  if (written == self->written_at_check)
+    {
+      self->overflow_check_id = 0;
+      cut_off (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  self->written_at_check = written;
+  return G_SOURCE_CONTINUE;
 }
 
-/* Every frame goes out here. A reader that keeps more than max-queued-kib waiting for a
- * whole second, or four times that at any moment, is not keeping up: it is cut off
- * rather than holding its backlog in memory, and resumes with since_seq when it
- * reconnects. A burst that a reading client drains at once is not held against it. */
+/* Every frame goes out here. A reader that keeps more than max-queued-kib waiting and
+ * takes nothing for a whole second, or lets four times that pile up, is not keeping up:
+ * it is cut off rather than holding its backlog in memory, and resumes with since_seq
+ * when it reconnects. A burst that a reading client drains is not held against it. */
 static void
 push_framed (SrSession *self,
              GBytes    *framed)
@@ -278,8 +292,11 @@ push_framed (SrSession *self,
   if (queued > 4 * max)
     cut_off (self);
   else if (queued > max && self->overflow_check_id == 0)
-    self->overflow_check_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 1000, overflow_check_cb,
-                                                  g_object_ref (self), g_object_unref);
+    {
+      self->written_at_check = sr_frame_writer_get_written (self->writer);
+      self->overflow_check_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 1000, overflow_check_cb,
+                                                    g_object_ref (self), g_object_unref);
+    }
 }
 
 static void

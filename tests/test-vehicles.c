@@ -274,7 +274,7 @@ vehicle_with (const char *vin,
 
   ck_assert_msg (extra != NULL && JSON_NODE_HOLDS_OBJECT (extra), "bad overrides %s", overrides);
   /* The parser's nodes are immutable; build a fresh object. */
-  copy = json_node_init_object (json_node_alloc (), json_object_new ());
+  copy = sr_json_node_empty ();
   json_object_iter_init (&iter, json_node_get_object (base));
   while (json_object_iter_next (&iter, &name, &member))
     json_object_set_member (json_node_get_object (copy), name, json_node_copy (member));
@@ -1272,7 +1272,6 @@ START_TEST (test_history_entries)
   g_autoptr(JsonNode) first_page = NULL;
   g_autoptr(JsonNode) second_page = NULL;
   g_autoptr(JsonNode) after_psql = NULL;
-  g_autofree char *seqs = NULL;
   g_autofree char *expected_seqs = NULL;
   g_autofree char *sql = NULL;
   GString *got_seqs = g_string_new (NULL);
