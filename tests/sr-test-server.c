@@ -150,6 +150,19 @@ sr_test_server_get_log (SrTestServer *self)
   return copy;
 }
 
+void
+sr_test_launcher_for_tls (GSubprocessLauncher *launcher)
+{
+  const char *options = g_getenv ("ASAN_OPTIONS");
+  g_autofree char *quiet = NULL;
+
+  if (options == NULL || g_getenv ("SR_TEST_SANITIZED") == NULL)
+    return;
+
+  quiet = g_strconcat (options, ":detect_leaks=0", NULL);
+  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", quiet, TRUE);
+}
+
 SrTestServer *
 sr_test_server_start (const char *conninfo,
                       const char *first_extra_arg,
@@ -180,6 +193,8 @@ sr_test_server_start (const char *conninfo,
    * purpose, e.g. while PostgreSQL restarts. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  if (!g_strv_contains ((const char * const *) argv->pdata, "--no-tls"))
+    sr_test_launcher_for_tls (launcher);
   self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
                                                 &error);
   if (self->process == NULL)

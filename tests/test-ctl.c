@@ -143,6 +143,8 @@ run_argv (const char *const  *argv,
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
   g_subprocess_launcher_unsetenv (launcher, "SHOWROOM_SERVER");
+  if (!g_strv_contains (argv, "--no-tls"))
+    sr_test_launcher_for_tls (launcher);
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   ck_assert_msg (process != NULL, "cannot run %s: %s", argv[0], error ? error->message : "?");
 
