@@ -430,6 +430,29 @@ sr_rpc_build_result (JsonNode *id,
 }
 
 char *
+sr_rpc_build_result_text (JsonNode   *id,
+                          const char *result,
+                          gsize      *len)
+{
+  g_autofree char *id_text = NULL;
+  GString *text;
+
+  g_return_val_if_fail (result != NULL, NULL);
+
+  id_text = id != NULL ? sr_json_to_string (id, NULL) : g_strdup ("null");
+  text = g_string_sized_new (strlen (result) + strlen (id_text) + 40);
+  g_string_append (text, "{\"jsonrpc\":\"2.0\",\"id\":");
+  g_string_append (text, id_text);
+  g_string_append (text, ",\"result\":");
+  g_string_append (text, result);
+  g_string_append_c (text, '}');
+
+  if (len != NULL)
+    *len = text->len;
+  return g_string_free (text, FALSE);
+}
+
+char *
 sr_rpc_build_error (JsonNode     *id,
                     const GError *error,
                     gsize        *len)

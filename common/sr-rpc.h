@@ -54,6 +54,10 @@ char      *sr_rpc_build_request       (JsonNode     *id,
 char      *sr_rpc_build_result        (JsonNode     *id,
                                        JsonNode     *result,
                                        gsize        *len);
+/* Same, with a result that is already JSON text (from the database), spliced in as is. */
+char      *sr_rpc_build_result_text   (JsonNode     *id,
+                                       const char   *result,
+                                       gsize        *len);
 char      *sr_rpc_build_error         (JsonNode     *id,
                                        const GError *error,
                                        gsize        *len);

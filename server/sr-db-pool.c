@@ -41,14 +41,28 @@ typedef struct {
   gpointer        data;
   GDestroyNotify  data_free;
   GTask          *task;
+  JsonNode       *result;
+  GError         *error;
+  /* simple jobs */
+  const char     *sql;
+  char           *value;
+  gint64          user_id;
+  const char     *role;
+  gint64          branch_id;
+  SrDbFinishFunc  finish;
 } Job;
 
+/* Finished jobs go back through one queue, drained in a batch by one idle source on the
+ * pool's main context, rather than a source per job. */
 struct _SrDbPool
 {
   char         *conninfo;
   GAsyncQueue  *queue;
   GPtrArray    *threads;
   gint          load;       /* atomic */
+  GAsyncQueue  *done;
+  GMainContext *context;
+  gint          signaled;   /* atomic: a drain is scheduled */
 };
 
 static Job quit_job;
@@ -56,6 +70,7 @@ static Job quit_job;
 static void
 job_free (Job *job)
 {
+  g_free (job->value);
   if (job->data_free != NULL)
     job->data_free (job->data);
   g_clear_object (&job->task);
@@ -163,24 +178,15 @@ db_note_failure (SrDb     *db,
     db->lost = TRUE;
 }
 
-PGresult *
-sr_db_exec (SrDb               *db,
-            const char         *sql,
-            int                 n_values,
-            const char *const  *values,
-            GError            **error)
+static const char *
+db_prepare (SrDb        *db,
+            const char  *sql,
+            int          n_values,
+            GError     **error)
 {
-  const char *name;
+  const char *name = g_hash_table_lookup (db->prepared, sql);
   PGresult *result;
-  ExecStatusType status;
 
-  if (db == NULL || db->conn == NULL)
-    {
-      sr_set_error (error, SR_ERROR_UNAVAILABLE, NULL, "no database connection");
-      return NULL;
-    }
-
-  name = g_hash_table_lookup (db->prepared, sql);
   if (name == NULL)
     {
       g_autofree char *new_name = g_strdup_printf ("s%u", ++db->n_prepared);
@@ -198,6 +204,30 @@ sr_db_exec (SrDb               *db,
       name = g_steal_pointer (&new_name);
       g_hash_table_insert (db->prepared, (gpointer) sql, (gpointer) name);
     }
+
+  return name;
+}
+
+PGresult *
+sr_db_exec (SrDb               *db,
+            const char         *sql,
+            int                 n_values,
+            const char *const  *values,
+            GError            **error)
+{
+  const char *name;
+  PGresult *result;
+  ExecStatusType status;
+
+  if (db == NULL || db->conn == NULL)
+    {
+      sr_set_error (error, SR_ERROR_UNAVAILABLE, NULL, "no database connection");
+      return NULL;
+    }
+
+  name = db_prepare (db, sql, n_values, error);
+  if (name == NULL)
+    return NULL;
 
   result = PQexecPrepared (db->conn, name, n_values, values, NULL, NULL, 0);
   status = PQresultStatus (result);
@@ -421,10 +451,145 @@ run_job (SrDb *db,
                             "the database is not reachable; try again shortly");
     }
 
-  if (result != NULL)
-    g_task_return_pointer (job->task, result, (GDestroyNotify) json_node_unref);
-  else
-    g_task_return_error (job->task, g_steal_pointer (&error));
+  job->result = result;
+  job->error = g_steal_pointer (&error);
+}
+
+/* Single-statement reads queued together go to PostgreSQL in one pipeline. */
+#define MAX_PIPELINE 64
+
+static gboolean done_cb (gpointer user_data);
+
+/* On a worker: hand a finished job back to the main context. The job's data is
+ * dropped here, on the worker, as callers expect. */
+static void
+finish_job (SrDbPool *self,
+            Job      *job)
+{
+  g_atomic_int_dec_and_test (&self->load);
+  if (job->data_free != NULL)
+    job->data_free (job->data);
+  job->data_free = NULL;
+  g_async_queue_push (self->done, job);
+  if (!g_atomic_int_exchange (&self->signaled, 1))
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, done_cb, self, NULL);
+      g_source_attach (source, self->context);
+      g_source_unref (source);
+    }
+}
+
+/* Every job in @batch is simple: one pipeline, one sync, results in order. */
+static void
+run_pipeline (SrDb      *db,
+              GPtrArray *batch)
+{
+  g_autoptr(GError) error = NULL;
+  const char *act_name;
+  GArray *kinds = g_array_new (FALSE, FALSE, sizeof (int));   /* 0: act_as, 1: job */
+
+  if (!db_ensure (db, &error) ||
+      (act_name = db_prepare (db, sql_act_as, 3, &error)) == NULL)
+    goto fail_all;
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Job *job = g_ptr_array_index (batch, i);
+      if (db_prepare (db, job->sql, 1, &error) == NULL)
+        goto fail_all;
+    }
+
+  if (!PQenterPipelineMode (db->conn))
+    {
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "no pipeline mode");
+      goto fail_all;
+    }
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Job *job = g_ptr_array_index (batch, i);
+      const char *values[1] = { job->value };
+      int kind;
+
+      if (!db->acting_set || db->acting_user != job->user_id ||
+          db->acting_branch != job->branch_id || g_strcmp0 (db->acting_role, job->role) != 0)
+        {
+          char id_text[32], branch_text[32];
+          const char *act_values[3] = { id_text, job->role, branch_text };
+
+          g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, job->user_id);
+          g_snprintf (branch_text, sizeof branch_text, "%" G_GINT64_FORMAT, job->branch_id);
+          PQsendQueryPrepared (db->conn, act_name, 3, act_values, NULL, NULL, 0);
+          kind = 0;
+          g_array_append_val (kinds, kind);
+          db->acting_set = TRUE;
+          db->acting_user = job->user_id;
+          db->acting_branch = job->branch_id;
+          g_free (db->acting_role);
+          db->acting_role = g_strdup (job->role);
+        }
+      PQsendQueryPrepared (db->conn, g_hash_table_lookup (db->prepared, job->sql), 1, values,
+                           NULL, NULL, 0);
+      kind = 1;
+      g_array_append_val (kinds, kind);
+    }
+  PQpipelineSync (db->conn);
+
+  {
+    guint next = 0;
+
+    for (guint k = 0; k < kinds->len; k++)
+      {
+        PGresult *result = PQgetResult (db->conn);
+        PGresult *extra;
+
+        while ((extra = PQgetResult (db->conn)) != NULL)   /* the NULL after each query */
+          PQclear (extra);
+
+        if (g_array_index (kinds, int, k) == 0)
+          {
+            if (PQresultStatus (result) != PGRES_TUPLES_OK)
+              db->acting_set = FALSE;
+            PQclear (result);
+            continue;
+          }
+
+        {
+          Job *job = g_ptr_array_index (batch, next++);
+
+          if (result != NULL && PQresultStatus (result) == PGRES_TUPLES_OK)
+            job->result = job->finish (result, job->data, &job->error);
+          else
+            {
+              job->error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                                        result ? PQresultErrorMessage (result) : "no result");
+              db->acting_set = FALSE;
+            }
+          if (job->result == NULL && job->error == NULL)
+            job->error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "no result");
+          PQclear (result);
+        }
+      }
+
+    /* PGRES_PIPELINE_SYNC */
+    {
+      PGresult *sync = PQgetResult (db->conn);
+      PQclear (sync);
+    }
+    PQexitPipelineMode (db->conn);
+  }
+  g_array_unref (kinds);
+  return;
+
+fail_all:
+  g_array_unref (kinds);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Job *job = g_ptr_array_index (batch, i);
+      job->error = g_error_copy (error);
+    }
 }
 
 static gpointer
@@ -443,9 +608,29 @@ worker (gpointer user_data)
       if (job == &quit_job)
         break;
 
+      if (job->finish != NULL)
+        {
+          g_autoptr(GPtrArray) batch = g_ptr_array_new ();
+          Job *more;
+
+          g_ptr_array_add (batch, job);
+          while (batch->len < MAX_PIPELINE && (more = g_async_queue_try_pop (self->queue)) != NULL)
+            {
+              if (more == &quit_job || more->finish == NULL)
+                {
+                  g_async_queue_push_front (self->queue, more);
+                  break;
+                }
+              g_ptr_array_add (batch, more);
+            }
+          run_pipeline (&db, batch);
+          for (guint i = 0; i < batch->len; i++)
+            finish_job (self, g_ptr_array_index (batch, i));
+          continue;
+        }
+
       run_job (&db, job);
-      g_atomic_int_dec_and_test (&self->load);
-      job_free (job);
+      finish_job (self, job);
     }
 
   db_clear_failure (&db);
@@ -454,6 +639,47 @@ worker (gpointer user_data)
   g_hash_table_unref (db.prepared);
 
   return NULL;
+}
+
+static gboolean
+deliver_left_cb (gpointer user_data)
+{
+  GPtrArray *left = user_data;
+
+  for (guint i = 0; i < left->len; i++)
+    {
+      Job *job = g_ptr_array_index (left, i);
+
+      if (job->result != NULL)
+        g_task_return_pointer (job->task, g_steal_pointer (&job->result),
+                               (GDestroyNotify) json_node_unref);
+      else
+        g_task_return_error (job->task, g_steal_pointer (&job->error));
+      job_free (job);
+    }
+  g_ptr_array_unref (left);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+done_cb (gpointer user_data)
+{
+  SrDbPool *self = user_data;
+  Job *job;
+
+  g_atomic_int_set (&self->signaled, 0);
+
+  while ((job = g_async_queue_try_pop (self->done)) != NULL)
+    {
+      if (job->result != NULL)
+        g_task_return_pointer (job->task, g_steal_pointer (&job->result),
+                               (GDestroyNotify) json_node_unref);
+      else
+        g_task_return_error (job->task, g_steal_pointer (&job->error));
+      job_free (job);
+    }
+
+  return G_SOURCE_REMOVE;
 }
 
 SrDbPool *
@@ -469,6 +695,8 @@ sr_db_pool_new (const char *conninfo,
   self->conninfo = g_strdup (conninfo);
   self->queue = g_async_queue_new ();
   self->threads = g_ptr_array_new ();
+  self->done = g_async_queue_new ();
+  self->context = g_main_context_ref_thread_default ();
 
   for (guint i = 0; i < size; i++)
     {
@@ -504,6 +732,34 @@ sr_db_pool_run_async (SrDbPool            *self,
   g_async_queue_push (self->queue, job);
 }
 
+void
+sr_db_pool_run_simple_async (SrDbPool            *self,
+                             const char          *sql,
+                             const char          *value,
+                             gint64               user_id,
+                             const char          *role,
+                             gint64               branch_id,
+                             SrDbFinishFunc       finish,
+                             gpointer             data,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->sql = sql;
+  job->value = g_strdup (value);
+  job->user_id = user_id;
+  job->role = role;
+  job->branch_id = branch_id;
+  job->finish = finish;
+  job->data = data;
+  job->task = g_task_new (NULL, NULL, callback, user_data);
+  g_task_set_source_tag (job->task, sr_db_pool_run_async);
+
+  g_atomic_int_inc (&self->load);
+  g_async_queue_push (self->queue, job);
+}
+
 JsonNode *
 sr_db_pool_run_finish (SrDbPool      *self,
                        GAsyncResult  *result,
@@ -530,6 +786,19 @@ sr_db_pool_free (SrDbPool *self)
     g_async_queue_push (self->queue, &quit_job);
   for (guint i = 0; i < self->threads->len; i++)
     g_thread_join (g_ptr_array_index (self->threads, i));
+  /* What finished meanwhile is delivered from the main loop, never from inside free. */
+  {
+    GPtrArray *left = g_ptr_array_new ();
+    Job *job;
+
+    while ((job = g_async_queue_try_pop (self->done)) != NULL)
+      g_ptr_array_add (left, job);
+    g_idle_add (deliver_left_cb, left);
+  }
+  /* A drain already scheduled must not run on a freed pool. */
+  g_source_remove_by_user_data (self);
+  g_async_queue_unref (self->done);
+  g_main_context_unref (self->context);
 
   g_ptr_array_unref (self->threads);
   g_async_queue_unref (self->queue);

@@ -33,6 +33,23 @@ void        sr_db_pool_run_async    (SrDbPool            *self,
 JsonNode   *sr_db_pool_run_finish   (SrDbPool            *self,
                                      GAsyncResult        *result,
                                      GError             **error);
+/* One prepared statement with one text parameter, run as the given user; such jobs
+ * queued together go to PostgreSQL in one pipeline, one round trip for them all.
+ * @finish turns the result into the job's reply, on the worker. */
+typedef JsonNode *(*SrDbFinishFunc) (PGresult  *result,
+                                     gpointer   data,
+                                     GError   **error);
+void        sr_db_pool_run_simple_async (SrDbPool            *self,
+                                         const char          *sql,
+                                         const char          *value,
+                                         gint64               user_id,
+                                         const char          *role,
+                                         gint64               branch_id,
+                                         SrDbFinishFunc       finish,
+                                         gpointer             data,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+
 /* Jobs queued or running. */
 guint       sr_db_pool_get_load     (SrDbPool            *self);
 /* Lets the queued jobs finish, then closes every connection. */

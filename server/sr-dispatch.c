@@ -105,6 +105,7 @@ sr_call_free (SrCall *call)
     return;
 
   g_free (call->method);
+  g_free (call->raw_result);
   json_object_unref (call->params);
   sr_actor_clear (&call->actor);
   g_ptr_array_unref (call->effects);

@@ -53,6 +53,7 @@ typedef struct {
   gboolean        touch_session;   /* also check and refresh the session row */
   gboolean        refresh_actor;   /* re-read the actor first: it changed elsewhere */
   GPtrArray      *effects;         /* SrEffect */
+  char           *raw_result;      /* set by a handler: the result as JSON text, sent as is */
 } SrCall;
 
 typedef JsonNode *(*SrMethodFunc) (SrDb    *db,
@@ -101,6 +102,9 @@ JsonNode *sr_branches_create      (SrDb *db, SrCall *call, GError **error);
 
 JsonNode *sr_vehicles_list        (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_vehicles_get         (SrDb *db, SrCall *call, GError **error);
+gboolean  sr_vehicles_get_simple  (SrCall *call, const char **sql, char **value,
+                                   GError **error);
+JsonNode *sr_vehicles_get_finish  (PGresult *result, gpointer data, GError **error);
 JsonNode *sr_vehicles_create      (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_vehicles_update      (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_vehicles_history     (SrDb *db, SrCall *call, GError **error);
