@@ -222,6 +222,10 @@ from $PWD:
   $ctl --email sales@showroom.test --password-stdin call vehicles.list   # sales users never see cost
   $ctl --email sales@showroom.test --password-stdin call users.list    # forbidden: exit 1, error JSON on stderr
 
+Watch the live feed in one terminal while you change vehicles from another (or in psql):
+
+  $ctl --email sales@showroom.test --password-stdin watch
+
 Run ./build-aux/demo.sh again to restart the server (the data stays);
 stop the demo with  ./build-aux/demo.sh stop
 EOF
