@@ -823,6 +823,94 @@ START_TEST (test_showroomd_usage)
 }
 END_TEST
 
+typedef struct {
+  GDataInputStream *lines;
+  char             *line;
+  gboolean          done;
+} LineRead;
+
+static void
+line_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  LineRead *read = user_data;
+
+  read->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (object), result,
+                                                           NULL, NULL);
+  read->done = TRUE;
+}
+
+static char *
+next_line (GDataInputStream *lines)
+{
+  LineRead read = { lines, NULL, FALSE };
+
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, line_read_cb, &read);
+  sr_test_wait (&read.done);
+  return read.line;
+}
+
+/* `watch` prints the subscription on stderr, then one event per line on stdout: a
+ * change made in psql shows up, shaped for the user (no cost for sales). */
+START_TEST (test_watch_prints_events)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) event = NULL;
+  g_autofree char *subscribed = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *sql = NULL;
+  JsonObject *params;
+  GOutputStream *in;
+
+  wait_serving ();
+  ck_assert (sr_test_pg_exec (sr_test_cluster (), dbname,
+                              "INSERT INTO vehicles (vin, make, model, year, price, cost, branch_id)"
+                              " VALUES ('WATCH000000000001', 'Tata', 'Punch', 2024, 800000, 700000, 1)",
+                              NULL));
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_unsetenv (launcher, "G_DEBUG");
+  process = g_subprocess_launcher_spawn (launcher, &error, sr_test_program ("showroomctl"),
+                                         "--server", sr_test_server_get_address (server),
+                                         "--no-tls", "--email", "sales@mumbai.test",
+                                         "--password-stdin", "watch", NULL);
+  ck_assert_msg (process != NULL, "%s", error ? error->message : "");
+  in = g_subprocess_get_stdin_pipe (process);
+  ck_assert (g_output_stream_write_all (in, SR_TEST_PASSWORD "\n", strlen (SR_TEST_PASSWORD) + 1,
+                                        NULL, NULL, NULL));
+  g_output_stream_close (in, NULL, NULL);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  subscribed = next_line (err);
+  ck_assert_msg (subscribed != NULL && strstr (subscribed, "\"resync\":false") != NULL,
+                 "subscription: %s", subscribed ? subscribed : "(none)");
+
+  ck_assert (sr_test_pg_exec (sr_test_cluster (), dbname,
+                              "UPDATE vehicles SET price = 790000 WHERE vin = 'WATCH000000000001'",
+                              NULL));
+  line = next_line (out);
+  ck_assert_msg (line != NULL, "watch printed nothing");
+  event = sr_json_from_string (line, -1, NULL);
+  ck_assert_msg (event != NULL && JSON_NODE_HOLDS_OBJECT (event), "not JSON: %s", line);
+  params = json_node_get_object (event);
+  ck_assert_str_eq (json_object_get_string_member (params, "entity"), "vehicle");
+  ck_assert_str_eq (json_object_get_string_member (params, "op"), "update");
+  ck_assert_str_eq (sr_test_get_string (event, "data.price"), "790000.00");
+  ck_assert (!json_object_has_member (json_object_get_object_member (params, "data"), "cost"));
+
+  g_subprocess_force_exit (process);
+  g_subprocess_wait (process, NULL, NULL);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -845,6 +933,7 @@ main (void)
   tcase_add_test (client, test_usage_errors);
   tcase_add_test (client, test_no_arguments);
   tcase_add_test (client, test_nothing_listens);
+  tcase_add_test (client, test_watch_prints_events);
   suite_add_tcase (suite, client);
 
   tcase_add_checked_fixture (tls, setup_tls, teardown);
