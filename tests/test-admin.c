@@ -816,9 +816,9 @@ END_TEST
 START_TEST (test_users_paging)
 {
   g_autoptr(SrConnection) admin = sr_test_connect_as (server, "admin@mumbai.test");
-  g_autoptr(JsonNode) a = create_user (admin, "page-a@mumbai.test", "Page A", "sales", 1);
-  g_autoptr(JsonNode) b = create_user (admin, "page-b@pune.test", "Page B", "manager", 2);
-  g_autoptr(JsonNode) c = create_user (admin, "page-c@pune.test", "Page C", "sales", 2);
+  g_autoptr(JsonNode) a G_GNUC_UNUSED = create_user (admin, "page-a@mumbai.test", "Page A", "sales", 1);
+  g_autoptr(JsonNode) b G_GNUC_UNUSED = create_user (admin, "page-b@pune.test", "Page B", "manager", 2);
+  g_autoptr(JsonNode) c G_GNUC_UNUSED = create_user (admin, "page-c@pune.test", "Page C", "sales", 2);
 
   /* Nine users: four full pages of two and one of one. */
   ck_assert_int_eq (count_rows ("users"), 9);
@@ -1202,7 +1202,7 @@ END_TEST
 START_TEST (test_passwords_are_argon2id)
 {
   g_autoptr(SrConnection) admin = sr_test_connect_as (server, "admin@mumbai.test");
-  g_autoptr(JsonNode) user = create_user (admin, "hashed@pune.test", "Hashed", "sales", 2);
+  g_autoptr(JsonNode) user G_GNUC_UNUSED = create_user (admin, "hashed@pune.test", "Hashed", "sales", 2);
   g_autofree char *params = NULL;
   g_autoptr(JsonNode) updated = NULL;
   g_autofree char *all = NULL;

@@ -173,7 +173,7 @@ START_TEST (test_rate_limit)
 
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(GError) error = sr_test_call_fails (connection, "auth.login",
+      g_autoptr(GError) error G_GNUC_UNUSED = sr_test_call_fails (connection, "auth.login",
                                                     "{\"email\":\"sales@mumbai.test\",\"password\":\"guess-guess\"}",
                                                     "bad_credentials");
     }
@@ -195,7 +195,7 @@ START_TEST (test_rate_limit)
   ck_assert_ptr_nonnull (other);
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(GError) error = sr_test_call_fails (connection, "auth.login",
+      g_autoptr(GError) error G_GNUC_UNUSED = sr_test_call_fails (connection, "auth.login",
                                                     "{\"email\":\"ghost@mumbai.test\",\"password\":\"guess-guess\"}",
                                                     "bad_credentials");
     }
@@ -223,7 +223,7 @@ START_TEST (test_success_clears_failures)
 
       for (guint i = 0; i < 4; i++)
         {
-          g_autoptr(GError) error = sr_test_call_fails (connection, "auth.login",
+          g_autoptr(GError) error G_GNUC_UNUSED = sr_test_call_fails (connection, "auth.login",
                                                         "{\"email\":\"sales@mumbai.test\",\"password\":\"typo-typo-typo\"}",
                                                         "bad_credentials");
         }
@@ -325,7 +325,7 @@ START_TEST (test_logout_everywhere)
   {
     g_autoptr(SrConnection) fresh = sr_test_connect (server);
     g_autofree char *params = g_strdup_printf ("{\"token\":\"%s\"}", token);
-    g_autoptr(GError) revoked = sr_test_call_fails (fresh, "auth.resume", params, "session_expired");
+    g_autoptr(GError) revoked G_GNUC_UNUSED = sr_test_call_fails (fresh, "auth.resume", params, "session_expired");
   }
 
   /* Another user's session is untouched. */
@@ -430,7 +430,7 @@ START_TEST (test_expiry)
                               "UPDATE auth_sessions SET last_seen_at = now() - interval '13 hours'", NULL));
   {
     g_autoptr(SrConnection) later = sr_test_connect (server);
-    g_autoptr(GError) error = sr_test_call_fails (later, "auth.resume", params, "session_expired");
+    g_autoptr(GError) error G_GNUC_UNUSED = sr_test_call_fails (later, "auth.resume", params, "session_expired");
   }
 
   /* Past the absolute expiry, however recently used. */
@@ -439,7 +439,7 @@ START_TEST (test_expiry)
                               " expires_at = now() - interval '1 second'", NULL));
   {
     g_autoptr(SrConnection) later = sr_test_connect (server);
-    g_autoptr(GError) error = sr_test_call_fails (later, "auth.resume", params, "session_expired");
+    g_autoptr(GError) error G_GNUC_UNUSED = sr_test_call_fails (later, "auth.resume", params, "session_expired");
   }
 }
 END_TEST

@@ -863,7 +863,6 @@ START_TEST (test_watch_prints_events)
   g_autoptr(JsonNode) event = NULL;
   g_autofree char *subscribed = NULL;
   g_autofree char *line = NULL;
-  g_autofree char *sql = NULL;
   JsonObject *params;
   GOutputStream *in;
 

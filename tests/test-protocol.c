@@ -17,7 +17,7 @@ static SrTestServer *server;
 static void
 setup (void)
 {
-  g_autofree char *name = sr_test_new_database (&conninfo);
+  g_autofree char *name G_GNUC_UNUSED = sr_test_new_database (&conninfo);
 
   server = sr_test_server_start (conninfo, "--no-tls", "--max-frame", "4096", NULL);
 }

@@ -224,7 +224,7 @@ START_TEST (test_request_depth_limit)
 {
   g_autofree char *at_limit = nested_request (SR_RPC_MAX_DEPTH);
   g_autofree char *over_limit = nested_request (SR_RPC_MAX_DEPTH + 1);
-  g_autoptr(SrRequest) request = accept (at_limit);
+  g_autoptr(SrRequest) request G_GNUC_UNUSED = accept (at_limit);
 
   refuse_without_id (over_limit, SR_ERROR_PARSE_ERROR);
 }
