@@ -226,6 +226,29 @@ sr_test_server_start (const char *conninfo,
   return self;
 }
 
+void
+sr_test_fixture_start (char         **dbname,
+                       char         **conninfo,
+                       SrTestServer **server)
+{
+  *dbname = sr_test_new_database (conninfo);
+  *server = sr_test_server_start (*conninfo, "--no-tls", NULL);
+}
+
+void
+sr_test_fixture_stop (char         **dbname,
+                      char         **conninfo,
+                      SrTestServer **server_ptr)
+{
+  SrTestServer *server = *server_ptr;
+
+  ck_assert_int_eq (sr_test_server_stop (server), 0);
+  g_clear_pointer (server_ptr, sr_test_server_free);
+  g_clear_pointer (conninfo, g_free);
+  if (dbname != NULL)
+    g_clear_pointer (dbname, g_free);
+}
+
 const char *
 sr_test_server_get_address (SrTestServer *self)
 {
@@ -430,6 +453,95 @@ sr_test_call_fails (SrConnection *connection,
                  sr_error_reason (error->code), error->message, reason);
 
   return error;
+}
+
+JsonNode *
+sr_test_call_ok (SrConnection *connection,
+                 const char   *method,
+                 const char   *params)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *result = sr_test_call (connection, method, params, &error);
+
+  ck_assert_msg (result != NULL, "%s %s failed: %s", method, params ? params : "",
+                 error ? error->message : "?");
+  return result;
+}
+
+JsonNode *
+sr_test_call_okf (SrConnection *connection,
+                  const char   *method,
+                  const char   *format,
+                  ...)
+{
+  g_autofree char *params = NULL;
+  va_list args;
+
+  va_start (args, format);
+  params = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  return sr_test_call_ok (connection, method, params);
+}
+
+char *
+sr_test_query (const char *dbname,
+               const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  char *value = sr_test_pg_query_value (sr_test_cluster (), dbname, sql, &error);
+
+  ck_assert_msg (value != NULL, "%s: %s", sql, error ? error->message : "?");
+  return value;
+}
+
+char *
+sr_test_queryf (const char *dbname,
+                const char *format,
+                ...)
+{
+  g_autofree char *sql = NULL;
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  return sr_test_query (dbname, sql);
+}
+
+gint64
+sr_test_query_int (const char *dbname,
+                   const char *sql)
+{
+  g_autofree char *value = sr_test_query (dbname, sql);
+
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
+void
+sr_test_exec (const char *dbname,
+              const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+
+  ck_assert_msg (sr_test_pg_exec (sr_test_cluster (), dbname, sql, &error),
+                 "%s: %s", sql, error ? error->message : "?");
+}
+
+void
+sr_test_execf (const char *dbname,
+               const char *format,
+               ...)
+{
+  g_autofree char *sql = NULL;
+  va_list args;
+
+  va_start (args, format);
+  sql = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  sr_test_exec (dbname, sql);
 }
 
 GSocketConnection *

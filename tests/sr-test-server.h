@@ -30,6 +30,15 @@ char         *sr_test_new_database         (char       **conninfo);
 SrTestServer *sr_test_server_start         (const char  *conninfo,
                                             const char  *first_extra_arg,
                                             ...) G_GNUC_NULL_TERMINATED;
+/* The usual fixture: a fresh database (see sr_test_new_database()) and a plain-TCP
+ * server on it. */
+void          sr_test_fixture_start        (char         **dbname,
+                                            char         **conninfo,
+                                            SrTestServer **server);
+/* Stops *server (exit status 0 expected) and clears all three; @dbname may be NULL. */
+void          sr_test_fixture_stop         (char         **dbname,
+                                            char         **conninfo,
+                                            SrTestServer **server);
 const char   *sr_test_server_get_address   (SrTestServer *self);
 GPid          sr_test_server_get_pid       (SrTestServer *self);
 /* The server's stderr so far. */
@@ -71,6 +80,33 @@ GError       *sr_test_call_fails           (SrConnection *connection,
                                             const char   *method,
                                             const char   *params,
                                             const char   *reason);
+
+/* The call must succeed; fails the test with the error message otherwise. */
+JsonNode     *sr_test_call_ok              (SrConnection *connection,
+                                            const char   *method,
+                                            const char   *params);
+/* Same, printf-style params. */
+JsonNode     *sr_test_call_okf             (SrConnection *connection,
+                                            const char   *method,
+                                            const char   *format,
+                                            ...) G_GNUC_PRINTF (3, 4);
+
+/* SQL on a test database as the cluster's superuser; failures fail the test. The
+ * first column of the first row: */
+char         *sr_test_query                (const char   *dbname,
+                                            const char   *sql);
+char         *sr_test_queryf               (const char   *dbname,
+                                            const char   *format,
+                                            ...) G_GNUC_PRINTF (2, 3);
+/* The same, as an integer. */
+gint64        sr_test_query_int            (const char   *dbname,
+                                            const char   *sql);
+/* Statements whose results are not wanted. */
+void          sr_test_exec                 (const char   *dbname,
+                                            const char   *sql);
+void          sr_test_execf                (const char   *dbname,
+                                            const char   *format,
+                                            ...) G_GNUC_PRINTF (2, 3);
 
 /* Raw sockets, for what a well-behaved client never sends. */
 GSocketConnection *sr_test_raw_connect     (SrTestServer *server);

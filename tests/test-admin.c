@@ -21,8 +21,7 @@ static SrTestServer *server;
 static void
 setup (void)
 {
-  dbname = sr_test_new_database (&conninfo);
-  server = sr_test_server_start (conninfo, "--no-tls", NULL);
+  sr_test_fixture_start (&dbname, &conninfo, &server);
 }
 
 static void
@@ -44,39 +43,17 @@ teardown (void)
 
     ck_assert_ptr_nonnull (pong);
   }
-  ck_assert_int_eq (sr_test_server_stop (server), 0);
-  g_clear_pointer (&server, sr_test_server_free);
-  g_clear_pointer (&conninfo, g_free);
-  g_clear_pointer (&dbname, g_free);
+  sr_test_fixture_stop (&dbname, &conninfo, &server);
 }
 
 /* --- helpers ------------------------------------------------------------------------ */
-
-/* The first column of the first row in this test's database, as the superuser sees it. */
-static char *
-query_text (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = sr_test_pg_query_value (sr_test_cluster (), dbname, sql, &error);
-
-  ck_assert_msg (value != NULL, "%s: %s", sql, error ? error->message : "?");
-  return value;
-}
-
-static gint64
-query_int (const char *sql)
-{
-  g_autofree char *value = query_text (sql);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
 
 static gint64
 count_rows (const char *table)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
 
-  return query_int (sql);
+  return sr_test_query_int (dbname, sql);
 }
 
 /* Emails here are the tests' own literals, never server output. */
@@ -85,7 +62,7 @@ user_id (const char *email)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT id FROM users WHERE email = '%s'", email);
 
-  return query_int (sql);
+  return sr_test_query_int (dbname, sql);
 }
 
 static gint64
@@ -94,7 +71,7 @@ count_email (const char *email)
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM users WHERE email = '%s'",
                                           email);
 
-  return query_int (sql);
+  return sr_test_query_int (dbname, sql);
 }
 
 /* Params built with json-glib, so any string goes through escaped exactly. */
@@ -145,19 +122,6 @@ expect_object_failure (SrConnection *connection,
   g_autofree char *text = sr_json_to_string (node, NULL);
 
   expect_failure (connection, method, text, reason, field);
-}
-
-static JsonNode *
-call_ok (SrConnection *connection,
-         const char   *method,
-         const char   *params)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *result = sr_test_call (connection, method, params, &error);
-
-  ck_assert_msg (result != NULL, "%s %s failed: %s", method, params ? params : "",
-                 error ? error->message : "?");
-  return result;
 }
 
 static JsonObject *
@@ -262,7 +226,7 @@ walk_pages (SrConnection *connection,
 
       params = after ? g_strdup_printf ("{\"limit\":2,\"after\":\"%s\"}", after)
                      : g_strdup ("{\"limit\":2}");
-      page = call_ok (connection, method, params);
+      page = sr_test_call_ok (connection, method, params);
       items = items_of (page);
       ck_assert_uint_le (json_array_get_length (items), 2);
 
@@ -293,7 +257,7 @@ walk_pages (SrConnection *connection,
     }
 
   sql = g_strdup_printf ("SELECT string_agg(id::text, ',' ORDER BY id) FROM %s", table);
-  expected = query_text (sql);
+  expected = sr_test_query (dbname, sql);
   ck_assert_str_eq (got->str, expected);
   g_string_free (got, TRUE);
 }
@@ -370,7 +334,7 @@ START_TEST (test_role_table)
   /* users.list */
   if (admin)
     {
-      g_autoptr(JsonNode) page = call_ok (connection, "users.list", NULL);
+      g_autoptr(JsonNode) page = sr_test_call_ok (connection, "users.list", NULL);
 
       ck_assert_uint_eq (json_array_get_length (items_of (page)), 6);
     }
@@ -382,7 +346,7 @@ START_TEST (test_role_table)
                             "\"branch_id\":1,\"password\":\"" NEW_PASSWORD "\"}", new_email);
   if (admin)
     {
-      g_autoptr(JsonNode) user = call_ok (connection, "users.create", params);
+      g_autoptr(JsonNode) user = sr_test_call_ok (connection, "users.create", params);
 
       ck_assert_str_eq (sr_test_get_string (user, "email"), new_email);
       ck_assert_int_eq (count_email (new_email), 1);
@@ -399,7 +363,7 @@ START_TEST (test_role_table)
                             target);
   if (admin)
     {
-      g_autoptr(JsonNode) user = call_ok (connection, "users.update", params);
+      g_autoptr(JsonNode) user = sr_test_call_ok (connection, "users.update", params);
 
       ck_assert_str_eq (sr_test_get_string (user, "name"), "Renamed");
     }
@@ -408,13 +372,13 @@ START_TEST (test_role_table)
       g_autofree char *name = NULL;
 
       expect_failure (connection, "users.update", params, "forbidden", NULL);
-      name = query_text ("SELECT name FROM users WHERE email = 'sales@pune.test'");
+      name = sr_test_query (dbname, "SELECT name FROM users WHERE email = 'sales@pune.test'");
       ck_assert_str_eq (name, "Pune Sales");
     }
   g_clear_pointer (&params, g_free);
 
   /* branches.list: every role. */
-  branches = call_ok (connection, "branches.list", NULL);
+  branches = sr_test_call_ok (connection, "branches.list", NULL);
   ck_assert_uint_eq (json_array_get_length (items_of (branches)), 2);
   ck_assert_str_eq (json_object_get_string_member (find_item (branches, 1), "name"), "Mumbai");
 
@@ -422,7 +386,7 @@ START_TEST (test_role_table)
   params = g_strdup_printf ("{\"name\":\"%s\",\"city\":\"Nashik\"}", branch_name);
   if (admin)
     {
-      g_autoptr(JsonNode) branch = call_ok (connection, "branches.create", params);
+      g_autoptr(JsonNode) branch = sr_test_call_ok (connection, "branches.create", params);
 
       ck_assert_str_eq (sr_test_get_string (branch, "name"), branch_name);
       ck_assert_int_eq (count_rows ("branches"), 3);
@@ -438,7 +402,7 @@ END_TEST
 START_TEST (test_pune_admin_sees_every_user)
 {
   g_autoptr(SrConnection) connection = sr_test_connect_as (server, "admin@pune.test");
-  g_autoptr(JsonNode) page = call_ok (connection, "users.list", NULL);
+  g_autoptr(JsonNode) page = sr_test_call_ok (connection, "users.list", NULL);
 
   /* Administration is not branch-scoped: the admin of Pune manages Mumbai's users too. */
   ck_assert_uint_eq (json_array_get_length (items_of (page)), 6);
@@ -469,7 +433,7 @@ START_TEST (test_without_session)
 
   ck_assert_int_eq (count_rows ("users"), 6);
   ck_assert_int_eq (count_rows ("branches"), 2);
-  name = query_text ("SELECT name FROM users WHERE id = 1");
+  name = sr_test_query (dbname, "SELECT name FROM users WHERE id = 1");
   ck_assert_str_eq (name, "Mumbai Admin");
 }
 END_TEST
@@ -506,7 +470,7 @@ START_TEST (test_create_user)
   ck_assert_int_eq (sr_test_get_int (user, "id"), user_id ("new.person@mumbai.test"));
 
   /* users.list shows the same record, and no secret either. */
-  page = call_ok (connection, "users.list", NULL);
+  page = sr_test_call_ok (connection, "users.list", NULL);
   listed = find_item (page, sr_test_get_int (user, "id"));
   ck_assert_ptr_nonnull (listed);
   ck_assert_str_eq (json_object_get_string_member (listed, "email"), "new.person@mumbai.test");
@@ -612,7 +576,7 @@ START_TEST (test_new_user_logs_in)
   ck_assert_int_eq (sr_test_get_int (login, "user.branch_id"), 2);
 
   /* Signed in for real: a session-only call works, an admin one does not. */
-  branches = call_ok (connection, "branches.list", NULL);
+  branches = sr_test_call_ok (connection, "branches.list", NULL);
   ck_assert_uint_eq (json_array_get_length (items_of (branches)), 2);
   expect_failure (connection, "users.list", NULL, "forbidden", NULL);
 }
@@ -633,7 +597,7 @@ START_TEST (test_update_user)
   JsonObject *listed;
 
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{\"name\":\"Sneha P.\"}}", id);
-  renamed = call_ok (admin, "users.update", params);
+  renamed = sr_test_call_ok (admin, "users.update", params);
   ck_assert_str_eq (sr_test_get_string (renamed, "name"), "Sneha P.");
   ck_assert_str_eq (sr_test_get_string (renamed, "role"), "sales");
   ck_assert_str_eq (sr_test_get_string (renamed, "email"), "sales@pune.test");
@@ -642,26 +606,26 @@ START_TEST (test_update_user)
   /* The user's open session is still forbidden users.list until promoted... */
   expect_failure (target, "users.list", NULL, "forbidden", NULL);
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{\"role\":\"admin\"}}", id);
-  promoted = call_ok (admin, "users.update", params);
+  promoted = sr_test_call_ok (admin, "users.update", params);
   ck_assert_str_eq (sr_test_get_string (promoted, "role"), "admin");
   ck_assert_str_eq (sr_test_get_string (promoted, "name"), "Sneha P.");
   g_clear_pointer (&params, g_free);
   /* ...and the promotion holds on that session at once. */
-  as_admin = call_ok (target, "users.list", NULL);
+  as_admin = sr_test_call_ok (target, "users.list", NULL);
   ck_assert_uint_eq (json_array_get_length (items_of (as_admin)), 6);
 
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{\"branch_id\":1}}", id);
-  moved = call_ok (admin, "users.update", params);
+  moved = sr_test_call_ok (admin, "users.update", params);
   ck_assert_int_eq (sr_test_get_int (moved, "branch_id"), 1);
   g_clear_pointer (&params, g_free);
 
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{\"active\":false}}", id);
-  disabled = call_ok (admin, "users.update", params);
+  disabled = sr_test_call_ok (admin, "users.update", params);
   ck_assert (!json_object_get_boolean_member (json_node_get_object (disabled), "active"));
   g_clear_pointer (&params, g_free);
 
   /* All four changes are what users.list shows. */
-  page = call_ok (admin, "users.list", NULL);
+  page = sr_test_call_ok (admin, "users.list", NULL);
   listed = find_item (page, id);
   ck_assert_ptr_nonnull (listed);
   ck_assert_str_eq (json_object_get_string_member (listed, "name"), "Sneha P.");
@@ -696,14 +660,14 @@ START_TEST (test_update_password)
 
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{\"password\":\""
                             NEW_PASSWORD "\"}}", id);
-  updated = call_ok (admin, "users.update", params);
+  updated = sr_test_call_ok (admin, "users.update", params);
   ck_assert (!json_object_has_member (json_node_get_object (updated), "password"));
 
   expect_failure (connection, "auth.login",
                   "{\"email\":\"manager@pune.test\",\"password\":\"" SR_TEST_PASSWORD "\"}",
                   "bad_credentials", NULL);
-  login = call_ok (connection, "auth.login",
-                   "{\"email\":\"manager@pune.test\",\"password\":\"" NEW_PASSWORD "\"}");
+  login = sr_test_call_ok (connection, "auth.login",
+                           "{\"email\":\"manager@pune.test\",\"password\":\"" NEW_PASSWORD "\"}");
   ck_assert_int_eq (sr_test_get_int (login, "user.id"), id);
 }
 END_TEST
@@ -721,7 +685,7 @@ START_TEST (test_update_refusals)
                             "\"email\":\"stolen@mumbai.test\"}}", other);
   expect_failure (admin, "users.update", params, "invalid_params", "changes.email");
   g_clear_pointer (&params, g_free);
-  email = query_text ("SELECT email || '/' || name FROM users WHERE email = 'sales@mumbai.test'");
+  email = sr_test_query (dbname, "SELECT email || '/' || name FROM users WHERE email = 'sales@mumbai.test'");
   ck_assert_str_eq (email, "sales@mumbai.test/Mumbai Sales");
 
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{}}", other);
@@ -741,11 +705,11 @@ START_TEST (test_update_refusals)
   expect_failure (admin, "users.update", params, "forbidden", "changes");
   g_clear_pointer (&params, g_free);
 
-  state = query_text ("SELECT role || '/' || active FROM users WHERE email = 'admin@mumbai.test'");
+  state = sr_test_query (dbname, "SELECT role || '/' || active FROM users WHERE email = 'admin@mumbai.test'");
   ck_assert_str_eq (state, "admin/true");
   /* ...and is still an admin on this very session. */
   {
-    g_autoptr(JsonNode) page = call_ok (admin, "users.list", NULL);
+    g_autoptr(JsonNode) page = sr_test_call_ok (admin, "users.list", NULL);
 
     ck_assert_uint_eq (json_array_get_length (items_of (page)), 6);
   }
@@ -754,7 +718,7 @@ START_TEST (test_update_refusals)
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{\"name\":\"Boss\","
                             "\"role\":\"admin\",\"active\":true}}", self_id);
   {
-    g_autoptr(JsonNode) user = call_ok (admin, "users.update", params);
+    g_autoptr(JsonNode) user = sr_test_call_ok (admin, "users.update", params);
 
     ck_assert_str_eq (sr_test_get_string (user, "name"), "Boss");
   }
@@ -807,8 +771,8 @@ START_TEST (test_update_changes_fields)
   ck_assert_msg (wrong->len == 0, "users.update names bad members of changes wrongly:%s",
                  wrong->str);
 
-  state = query_text ("SELECT name || '/' || role || '/' || branch_id || '/' || active"
-                      " FROM users WHERE id = 3");
+  state = sr_test_query (dbname, "SELECT name || '/' || role || '/' || branch_id || '/' || active"
+                         " FROM users WHERE id = 3");
   ck_assert_str_eq (state, "Mumbai Sales/sales/1/true");
 }
 END_TEST
@@ -918,8 +882,8 @@ START_TEST (test_hostile_names_round_trip)
     }
 
   /* Read back through the lists, not just the create results. */
-  users = call_ok (admin, "users.list", "{\"limit\":1000}");
-  branches = call_ok (admin, "branches.list", "{\"limit\":1000}");
+  users = sr_test_call_ok (admin, "users.list", "{\"limit\":1000}");
+  branches = sr_test_call_ok (admin, "branches.list", "{\"limit\":1000}");
   for (guint i = 0; i < G_N_ELEMENTS (hostile_names); i++)
     {
       JsonObject *user = find_item (users, user_ids[i]);
@@ -959,7 +923,7 @@ START_TEST (test_huge_name)
   ck_assert_int_eq (count_rows ("users"), 6);
   ck_assert_int_eq (count_rows ("branches"), 2);
   /* The connection survives it. */
-  pong = call_ok (admin, "ping", NULL);
+  pong = sr_test_call_ok (admin, "ping", NULL);
 }
 END_TEST
 
@@ -977,8 +941,8 @@ START_TEST (test_nul_in_name)
 
   ck_assert_int_eq (count_rows ("users"), 6);
   ck_assert_int_eq (count_rows ("branches"), 2);
-  ck_assert_int_eq (query_int ("SELECT count(*) FROM users WHERE name LIKE 'Nul%'"), 0);
-  ck_assert_int_eq (query_int ("SELECT count(*) FROM branches WHERE name LIKE 'Nul%'"), 0);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM users WHERE name LIKE 'Nul%'"), 0);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM branches WHERE name LIKE 'Nul%'"), 0);
 }
 END_TEST
 
@@ -999,7 +963,7 @@ START_TEST (test_blank_name)
 
   ck_assert_int_eq (count_rows ("users"), 6);
   ck_assert_int_eq (count_rows ("branches"), 2);
-  name = query_text ("SELECT name FROM users WHERE id = 3");
+  name = sr_test_query (dbname, "SELECT name FROM users WHERE id = 3");
   ck_assert_str_eq (name, "Mumbai Sales");
 }
 END_TEST
@@ -1042,7 +1006,7 @@ START_TEST (test_ill_typed_params)
 
   ck_assert_int_eq (count_rows ("users"), 6);
   ck_assert_int_eq (count_rows ("branches"), 2);
-  state = query_text ("SELECT name || '/' || branch_id || '/' || active FROM users WHERE id = 3");
+  state = sr_test_query (dbname, "SELECT name || '/' || branch_id || '/' || active FROM users WHERE id = 3");
   ck_assert_str_eq (state, "Mumbai Sales/1/true");
 }
 END_TEST
@@ -1075,8 +1039,8 @@ START_TEST (test_huge_integers)
     }
 
   ck_assert_int_eq (count_rows ("users"), 6);
-  ck_assert_int_eq (query_int ("SELECT count(*) FROM users WHERE name = 'Wrapped'"), 0);
-  state = query_text ("SELECT name FROM users WHERE id = 1");
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM users WHERE name = 'Wrapped'"), 0);
+  state = sr_test_query (dbname, "SELECT name FROM users WHERE id = 1");
   ck_assert_str_eq (state, "Mumbai Admin");
 }
 END_TEST
@@ -1087,8 +1051,8 @@ START_TEST (test_branch_create)
 {
   static const char *const members[] = { "id", "name", "city", NULL };
   g_autoptr(SrConnection) admin = sr_test_connect_as (server, "admin@mumbai.test");
-  g_autoptr(JsonNode) branch = call_ok (admin, "branches.create",
-                                        "{\"name\":\"Nashik Road\",\"city\":\"Nashik\"}");
+  g_autoptr(JsonNode) branch = sr_test_call_ok (admin, "branches.create",
+                                                "{\"name\":\"Nashik Road\",\"city\":\"Nashik\"}");
   g_autoptr(JsonNode) page = NULL;
   g_autoptr(JsonNode) user = NULL;
   JsonObject *listed;
@@ -1098,7 +1062,7 @@ START_TEST (test_branch_create)
   ck_assert_str_eq (sr_test_get_string (branch, "city"), "Nashik");
   ck_assert_int_gt (sr_test_get_int (branch, "id"), 2);
 
-  page = call_ok (admin, "branches.list", NULL);
+  page = sr_test_call_ok (admin, "branches.list", NULL);
   listed = find_item (page, sr_test_get_int (branch, "id"));
   ck_assert_ptr_nonnull (listed);
   ck_assert_str_eq (json_object_get_string_member (listed, "name"), "Nashik Road");
@@ -1113,12 +1077,12 @@ END_TEST
 START_TEST (test_branch_city_optional)
 {
   g_autoptr(SrConnection) admin = sr_test_connect_as (server, "admin@mumbai.test");
-  g_autoptr(JsonNode) branch = call_ok (admin, "branches.create", "{\"name\":\"Thane\"}");
+  g_autoptr(JsonNode) branch = sr_test_call_ok (admin, "branches.create", "{\"name\":\"Thane\"}");
   g_autoptr(JsonNode) page = NULL;
   JsonObject *listed;
 
   ck_assert_str_eq (sr_test_get_string (branch, "city"), "");
-  page = call_ok (admin, "branches.list", NULL);
+  page = sr_test_call_ok (admin, "branches.list", NULL);
   listed = find_item (page, sr_test_get_int (branch, "id"));
   ck_assert_ptr_nonnull (listed);
   ck_assert_str_eq (json_object_get_string_member (listed, "city"), "");
@@ -1190,12 +1154,12 @@ START_TEST (test_app_role_cannot_change_schema)
     }
 
   /* The role itself works: it reads what the server needs. */
-  visible = query_text ("SET ROLE showroom_app; SELECT count(*) FROM users");
+  visible = sr_test_query (dbname, "SET ROLE showroom_app; SELECT count(*) FROM users");
   ck_assert_str_eq (visible, "6");
   ck_assert_int_eq (count_rows ("users"), 6);
-  ck_assert_int_eq (query_int ("SELECT count(*) FROM pg_tables WHERE tablename = 'intruder'"), 0);
-  ck_assert_int_eq (query_int ("SELECT count(*) FROM information_schema.columns"
-                               " WHERE table_name = 'users' AND column_name = 'intruder'"), 0);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM pg_tables WHERE tablename = 'intruder'"), 0);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM information_schema.columns"
+                                       " WHERE table_name = 'users' AND column_name = 'intruder'"), 0);
 }
 END_TEST
 
@@ -1211,14 +1175,14 @@ START_TEST (test_passwords_are_argon2id)
   /* One hash made by users.create, one by users.update, the rest by the seed. */
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"changes\":{\"password\":"
                             "\"another-long-one\"}}", user_id ("manager@pune.test"));
-  updated = call_ok (admin, "users.update", params);
+  updated = sr_test_call_ok (admin, "users.update", params);
 
   ck_assert_int_eq (count_rows ("users"), 7);
-  all = query_text ("SELECT bool_and(password_hash LIKE '$argon2id$%') FROM users");
+  all = sr_test_query (dbname, "SELECT bool_and(password_hash LIKE '$argon2id$%') FROM users");
   ck_assert_str_eq (all, "t");
   /* No hash holds the password it protects. */
-  leaked = query_text ("SELECT count(*) FROM users WHERE password_hash LIKE '%" NEW_PASSWORD "%'"
-                       " OR password_hash LIKE '%another-long-one%'");
+  leaked = sr_test_query (dbname, "SELECT count(*) FROM users WHERE password_hash LIKE '%" NEW_PASSWORD "%'"
+                          " OR password_hash LIKE '%another-long-one%'");
   ck_assert_str_eq (leaked, "0");
 }
 END_TEST

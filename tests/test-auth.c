@@ -18,27 +18,13 @@ static SrTestServer *server;
 static void
 setup (void)
 {
-  dbname = sr_test_new_database (&conninfo);
-  server = sr_test_server_start (conninfo, "--no-tls", NULL);
+  sr_test_fixture_start (&dbname, &conninfo, &server);
 }
 
 static void
 teardown (void)
 {
-  ck_assert_int_eq (sr_test_server_stop (server), 0);
-  g_clear_pointer (&server, sr_test_server_free);
-  g_clear_pointer (&conninfo, g_free);
-  g_clear_pointer (&dbname, g_free);
-}
-
-static char *
-query (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = sr_test_pg_query_value (sr_test_cluster (), dbname, sql, &error);
-
-  ck_assert_msg (value != NULL, "%s: %s", sql, error ? error->message : "?");
-  return value;
+  sr_test_fixture_stop (&dbname, &conninfo, &server);
 }
 
 static JsonNode *
@@ -91,12 +77,12 @@ START_TEST (test_login_result)
   /* The server keeps only the token's SHA-256, never the token. */
   sql = g_strdup_printf ("SELECT count(*) FROM auth_sessions"
                          " WHERE token_hash = sha256(convert_to('%s', 'UTF8'))", token);
-  stored = query (sql);
+  stored = sr_test_query (dbname, sql);
   ck_assert_str_eq (stored, "1");
   g_free (sql);
   g_free (stored);
   sql = g_strdup_printf ("SELECT count(*) FROM auth_sessions WHERE position(convert_to('%s', 'UTF8') in token_hash) > 0", token);
-  stored = query (sql);
+  stored = sr_test_query (dbname, sql);
   ck_assert_str_eq (stored, "0");
 
   /* E-mail addresses are not case-sensitive. */
@@ -332,7 +318,7 @@ START_TEST (test_logout_everywhere)
   still = sr_test_call (bystander, "branches.list", NULL, NULL);
   ck_assert_ptr_nonnull (still);
 
-  rows = query ("SELECT count(*) FROM auth_sessions WHERE user_id = 2");
+  rows = sr_test_query (dbname, "SELECT count(*) FROM auth_sessions WHERE user_id = 2");
   ck_assert_str_eq (rows, "0");
 }
 END_TEST

@@ -31,8 +31,7 @@ static SrTestServer *server;
 static void
 setup (void)
 {
-  dbname = sr_test_new_database (&conninfo);
-  server = sr_test_server_start (conninfo, "--no-tls", NULL);
+  sr_test_fixture_start (&dbname, &conninfo, &server);
 }
 
 static void
@@ -258,26 +257,6 @@ assert_rpc_error (const char *err,
 
 /* --- databases ---------------------------------------------------------------------- */
 
-static char *
-query_text (const char *db,
-            const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = sr_test_pg_query_value (sr_test_cluster (), db, sql, &error);
-
-  ck_assert_msg (value != NULL, "%s: %s", sql, error ? error->message : "?");
-  return value;
-}
-
-static gint64
-query_int (const char *db,
-           const char *sql)
-{
-  g_autofree char *value = query_text (db, sql);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
 /* An empty database, as an installation starts with. */
 static char *
 empty_database (char **out_conninfo)
@@ -424,7 +403,7 @@ START_TEST (test_rpc_error_names_field)
   assert_rpc_error (err, -32602, "duplicate_name");
   node = parse_json (err, "stderr");
   ck_assert_str_eq (sr_test_get_string (node, "data.field"), "name");
-  ck_assert_int_eq (query_int (dbname, "SELECT count(*) FROM branches"), 2);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM branches"), 2);
 }
 END_TEST
 
@@ -686,12 +665,12 @@ START_TEST (test_migrate)
   status = showroomd (NULL, &err, "--db", db, "--migrate", NULL);
   ck_assert_msg (status == 0, "second --migrate exited %d: %s", status, err);
 
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM schema_migrations"),
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM schema_migrations"),
                     g_strv_length (files));
-  applied = query_text (name, "SELECT string_agg(name, ',' ORDER BY name) FROM schema_migrations");
+  applied = sr_test_query (name, "SELECT string_agg(name, ',' ORDER BY name) FROM schema_migrations");
   ck_assert_str_eq (applied, expected);
   /* The schema is really there. */
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM users"), 0);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM users"), 0);
 }
 END_TEST
 
@@ -710,10 +689,10 @@ START_TEST (test_create_admin)
   ck_assert_msg (status == 0, "--create-admin exited %d: %s", status, err);
   g_clear_pointer (&err, g_free);
 
-  branch = query_text (name, "SELECT string_agg(name, ',') FROM branches");
+  branch = sr_test_query (name, "SELECT string_agg(name, ',') FROM branches");
   ck_assert_str_eq (branch, "Main");
-  row = query_text (name, "SELECT email || '/' || u.name || '/' || role || '/' || b.name"
-                          " FROM users u JOIN branches b ON b.id = u.branch_id");
+  row = sr_test_query (name, "SELECT email || '/' || u.name || '/' || role || '/' || b.name"
+                             " FROM users u JOIN branches b ON b.id = u.branch_id");
   ck_assert_str_eq (row, "boss@x.test/The Boss/admin/Main");
 
   login = login_through_server (db, "boss@x.test", BOSS_PASSWORD);
@@ -729,10 +708,10 @@ START_TEST (test_create_admin)
                       NULL);
   ck_assert_msg (status != 0, "--create-admin BOSS@X.TEST succeeded beside boss@x.test");
 
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM users"), 1);
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM branches"), 1);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM users"), 1);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM branches"), 1);
   g_clear_pointer (&row, g_free);
-  row = query_text (name, "SELECT name FROM users");
+  row = sr_test_query (name, "SELECT name FROM users");
   ck_assert_str_eq (row, "The Boss");
   g_clear_pointer (&login, json_node_unref);
   login = login_through_server (db, "boss@x.test", BOSS_PASSWORD);
@@ -750,8 +729,8 @@ START_TEST (test_create_admin_weak_password)
                       "--name", "The Boss", NULL);
   ck_assert_msg (status != 0, "--create-admin took a 5-character password");
   ck_assert_msg (*g_strstrip (err) != '\0', "no message on stderr");
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM users"), 0);
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM branches"), 0);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM users"), 0);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM branches"), 0);
 }
 END_TEST
 
@@ -767,10 +746,10 @@ START_TEST (test_create_admin_keeps_branches)
   status = showroomd (BOSS_PASSWORD "\n", &err, "--db", db, "--create-admin", "boss@x.test",
                       "--name", "The Boss", NULL);
   ck_assert_msg (status == 0, "--create-admin exited %d: %s", status, err);
-  branches = query_text (name, "SELECT string_agg(name, ',' ORDER BY id) FROM branches");
+  branches = sr_test_query (name, "SELECT string_agg(name, ',' ORDER BY id) FROM branches");
   ck_assert_str_eq (branches, "Mumbai,Pune");
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM users WHERE email = 'boss@x.test'"
-                                     " AND role = 'admin'"), 1);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM users WHERE email = 'boss@x.test'"
+                                             " AND role = 'admin'"), 1);
 }
 END_TEST
 
@@ -786,16 +765,16 @@ START_TEST (test_seed_demo)
 
   status = showroomd (NULL, &err, "--db", db, "--seed-demo", "0", NULL);
   ck_assert_msg (status == 0, "--seed-demo exited %d: %s", status, err);
-  users = query_int (name, "SELECT count(*) FROM users");
-  branches = query_int (name, "SELECT count(*) FROM branches");
+  users = sr_test_query_int (name, "SELECT count(*) FROM users");
+  branches = sr_test_query_int (name, "SELECT count(*) FROM branches");
   ck_assert_int_gt (users, 0);
   ck_assert_int_gt (branches, 0);
   g_clear_pointer (&err, g_free);
 
   status = showroomd (NULL, &err, "--db", db, "--seed-demo", "0", NULL);
   ck_assert_msg (status == 0, "second --seed-demo exited %d: %s", status, err);
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM users"), users);
-  ck_assert_int_eq (query_int (name, "SELECT count(*) FROM branches"), branches);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM users"), users);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM branches"), branches);
 
   login = login_through_server (db, "manager@showroom.test", "showroom-demo");
   ck_assert_str_eq (sr_test_get_string (login, "user.role"), "manager");

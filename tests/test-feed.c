@@ -34,8 +34,7 @@ static SrTestServer *server;
 static void
 setup (void)
 {
-  dbname = sr_test_new_database (&conninfo);
-  server = sr_test_server_start (conninfo, "--no-tls", NULL);
+  sr_test_fixture_start (&dbname, &conninfo, &server);
 }
 
 static void seed_vehicles (guint n, guint notes_length);
@@ -65,66 +64,18 @@ teardown (void)
   /* Whatever a test did to the cluster, leave it running for the next one. */
   ck_assert_msg (sr_test_pg_start_server (sr_test_cluster (), &error), "%s",
                  error ? error->message : "");
-  ck_assert_int_eq (sr_test_server_stop (server), 0);
-  g_clear_pointer (&server, sr_test_server_free);
+  sr_test_fixture_stop (&dbname, &conninfo, &server);
   if (config_path != NULL)
     g_unlink (config_path);
   g_clear_pointer (&config_path, g_free);
-  g_clear_pointer (&conninfo, g_free);
-  g_clear_pointer (&dbname, g_free);
 }
 
 /* --- database helpers ------------------------------------------------------------------- */
 
-static char *
-query_text (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = sr_test_pg_query_value (sr_test_cluster (), dbname, sql, &error);
-
-  ck_assert_msg (value != NULL, "%s: %s", sql, error ? error->message : "?");
-  return value;
-}
-
-static gint64
-query_int (const char *sql)
-{
-  g_autofree char *value = query_text (sql);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
-static void
-exec_sql (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-
-  ck_assert_msg (sr_test_pg_exec (sr_test_cluster (), dbname, sql, &error),
-                 "%s: %s", sql, error ? error->message : "?");
-}
-
-static void
-exec_sqlf (const char *format,
-           ...) G_GNUC_PRINTF (1, 2);
-
-static void
-exec_sqlf (const char *format,
-           ...)
-{
-  g_autofree char *sql = NULL;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  exec_sql (sql);
-}
-
 static gint64
 current_seq (void)
 {
-  return query_int ("SELECT coalesce(max(seq), 0) FROM change_log");
+  return sr_test_query_int (dbname, "SELECT coalesce(max(seq), 0) FROM change_log");
 }
 
 /* The seqs after @after that a user who sees @visible should get, "12,13,15". */
@@ -136,7 +87,7 @@ expected_seqs (gint64      after,
                                           "  FROM change_log WHERE seq > %" G_GINT64_FORMAT
                                           "   AND %s", after, visible);
 
-  return query_text (sql);
+  return sr_test_query (dbname, sql);
 }
 
 static gint64
@@ -147,7 +98,7 @@ last_expected_seq (gint64      after,
                                           " WHERE seq > %" G_GINT64_FORMAT " AND %s",
                                           after, visible);
 
-  return query_int (sql);
+  return sr_test_query_int (dbname, sql);
 }
 
 /* Many vehicles at once: every fifth in Pune, the rest in Mumbai. */
@@ -155,55 +106,20 @@ static void
 seed_vehicles (guint n,
                guint notes_length)
 {
-  exec_sqlf ("INSERT INTO vehicles (vin, make, model, year, price, cost, branch_id, notes)"
-             " SELECT 'TST' || lpad(i::text, 14, '0'), 'Hyundai', 'Creta', 2023,"
-             "        900000 + i, 700000 + i, CASE WHEN i %% 5 = 0 THEN 2 ELSE 1 END,"
-             "        repeat('n', %u)"
-             "   FROM generate_series(1, %u) AS i", notes_length, n);
+  sr_test_execf (dbname, "INSERT INTO vehicles (vin, make, model, year, price, cost, branch_id, notes)"
+                 " SELECT 'TST' || lpad(i::text, 14, '0'), 'Hyundai', 'Creta', 2023,"
+                 "        900000 + i, 700000 + i, CASE WHEN i %% 5 = 0 THEN 2 ELSE 1 END,"
+                 "        repeat('n', %u)"
+                 "   FROM generate_series(1, %u) AS i", notes_length, n);
 }
 
 /* --- client helpers ----------------------------------------------------------------------- */
-
-static JsonNode *
-call_ok (SrConnection *connection,
-         const char   *method,
-         const char   *params)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *result = sr_test_call (connection, method, params, &error);
-
-  ck_assert_msg (result != NULL, "%s %s failed: %s", method, params ? params : "",
-                 error ? error->message : "?");
-  return result;
-}
-
-static JsonNode *
-call_okf (SrConnection *connection,
-          const char   *method,
-          const char   *format,
-          ...) G_GNUC_PRINTF (3, 4);
-
-static JsonNode *
-call_okf (SrConnection *connection,
-          const char   *method,
-          const char   *format,
-          ...)
-{
-  g_autofree char *params = NULL;
-  va_list args;
-
-  va_start (args, format);
-  params = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  return call_ok (connection, method, params);
-}
 
 static gint64
 create_vehicle (SrConnection *connection,
                 const char   *params)
 {
-  g_autoptr(JsonNode) vehicle = call_ok (connection, "vehicles.create", params);
+  g_autoptr(JsonNode) vehicle = sr_test_call_ok (connection, "vehicles.create", params);
 
   return sr_test_get_int (vehicle, "id");
 }
@@ -217,10 +133,10 @@ update_vehicle (SrConnection *connection,
   g_autoptr(JsonNode) current = NULL;
   g_autoptr(JsonNode) updated = NULL;
 
-  current = call_okf (connection, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
-  updated = call_okf (connection, "vehicles.update",
-                      "{\"id\":%" G_GINT64_FORMAT ",\"version\":%" G_GINT64_FORMAT ",\"changes\":%s}",
-                      id, sr_test_get_int (current, "version"), changes);
+  current = sr_test_call_okf (connection, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  updated = sr_test_call_okf (connection, "vehicles.update",
+                              "{\"id\":%" G_GINT64_FORMAT ",\"version\":%" G_GINT64_FORMAT ",\"changes\":%s}",
+                              id, sr_test_get_int (current, "version"), changes);
   return sr_test_get_int (updated, "version");
 }
 
@@ -383,9 +299,9 @@ subscribe (Watcher *self,
   g_autoptr(JsonNode) result = NULL;
 
   if (since >= 0)
-    result = call_okf (self->connection, "subscribe", "{\"since_seq\":%" G_GINT64_FORMAT "}", since);
+    result = sr_test_call_okf (self->connection, "subscribe", "{\"since_seq\":%" G_GINT64_FORMAT "}", since);
   else
-    result = call_ok (self->connection, "subscribe", "{}");
+    result = sr_test_call_ok (self->connection, "subscribe", "{}");
   take_subscription (self, result, since);
 
   return g_steal_pointer (&result);
@@ -627,8 +543,8 @@ START_TEST (test_psql_changes_delivered)
   subscribe_live (sales);
   id = create_vehicle (manager->connection, NEW_VEHICLE (VIN_A) "}");
 
-  exec_sqlf ("UPDATE vehicles SET price = 123456.78, cost = 99999, notes = 'from psql',"
-             " location = 'Yard 2' WHERE id = %" G_GINT64_FORMAT, id);
+  sr_test_execf (dbname, "UPDATE vehicles SET price = 123456.78, cost = 99999, notes = 'from psql',"
+                 " location = 'Yard 2' WHERE id = %" G_GINT64_FORMAT, id);
   assert_received (manager, SEEN_IN_MUMBAI);
   event = last_event (manager);
   assert_vehicle_event (event, "update", id);
@@ -643,10 +559,10 @@ START_TEST (test_psql_changes_delivered)
   ck_assert (!json_object_has_member (data_of (last_event (sales)), "cost"));
 
   /* Inserts and deletes too. */
-  exec_sql ("INSERT INTO vehicles (vin, make, model, year, price, branch_id)"
-            " VALUES ('" VIN_B "', 'Tata', 'Punch', 2024, 700000, 1)");
-  inserted = query_int ("SELECT id FROM vehicles WHERE vin = '" VIN_B "'");
-  exec_sqlf ("DELETE FROM vehicles WHERE id = %" G_GINT64_FORMAT, id);
+  sr_test_exec (dbname, "INSERT INTO vehicles (vin, make, model, year, price, branch_id)"
+                " VALUES ('" VIN_B "', 'Tata', 'Punch', 2024, 700000, 1)");
+  inserted = sr_test_query_int (dbname, "SELECT id FROM vehicles WHERE vin = '" VIN_B "'");
+  sr_test_execf (dbname, "DELETE FROM vehicles WHERE id = %" G_GINT64_FORMAT, id);
   assert_received (manager, SEEN_IN_MUMBAI);
   assert_received (sales, SEEN_IN_MUMBAI);
   ck_assert_uint_eq (manager->events->len, 4);
@@ -675,8 +591,8 @@ START_TEST (test_branch_move)
   subscribe_live (pune_sales);
 
   id = create_vehicle (admin, NEW_VEHICLE (VIN_A) ",\"cost\":\"300000\"}");
-  moved = call_okf (admin, "vehicles.update",
-                    "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"branch_id\":2}}", id);
+  moved = sr_test_call_okf (admin, "vehicles.update",
+                            "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"branch_id\":2}}", id);
   move_seq = current_seq ();
 
   /* Mumbai loses it... */
@@ -843,11 +759,11 @@ START_TEST (test_replay_seam_under_writes)
   seed_vehicles (150, 0);
   since = current_seq ();
   /* A long backlog to replay: 150 changes, 120 of them Mumbai's. */
-  exec_sql ("UPDATE vehicles SET notes = 'backlog'");
-  mumbai_ids = query_text ("SELECT string_agg(id::text, ',') FROM"
-                           " (SELECT id FROM vehicles WHERE branch_id = 1 ORDER BY id LIMIT 20) v");
-  pune_ids = query_text ("SELECT string_agg(id::text, ',') FROM"
-                         " (SELECT id FROM vehicles WHERE branch_id = 2 ORDER BY id LIMIT 10) v");
+  sr_test_exec (dbname, "UPDATE vehicles SET notes = 'backlog'");
+  mumbai_ids = sr_test_query (dbname, "SELECT string_agg(id::text, ',') FROM"
+                              " (SELECT id FROM vehicles WHERE branch_id = 1 ORDER BY id LIMIT 20) v");
+  pune_ids = sr_test_query (dbname, "SELECT string_agg(id::text, ',') FROM"
+                            " (SELECT id FROM vehicles WHERE branch_id = 2 ORDER BY id LIMIT 10) v");
 
   /* The subscription goes out, and before its replay can arrive, more writes. */
   reader = watcher_new (server, "sales@mumbai.test");
@@ -862,10 +778,10 @@ START_TEST (test_replay_seam_under_writes)
   ck_assert (!resync_of (subscribed.result));
 
   /* And more while the replay may still be running. */
-  exec_sql ("UPDATE vehicles SET notes = 'after subscribe' WHERE id > 60 AND id % 3 = 0");
+  sr_test_exec (dbname, "UPDATE vehicles SET notes = 'after subscribe' WHERE id > 60 AND id % 3 = 0");
   sr_test_wait_until (batch_done, &updates);
   ck_assert_uint_eq (updates.failed, 0);
-  exec_sql ("UPDATE vehicles SET notes = 'last' WHERE id % 7 = 0");
+  sr_test_exec (dbname, "UPDATE vehicles SET notes = 'last' WHERE id % 7 = 0");
 
   assert_received (reader, SEEN_IN_MUMBAI);
   ck_assert_uint_ge (reader->events->len, 120 + 20);
@@ -897,9 +813,9 @@ START_TEST (test_since_seq_resync)
     }
 
   /* The feed's history is pruned up to the third update (the audit log stays). */
-  pruned = query_int ("SELECT seq FROM change_log WHERE entity = 'vehicle'"
-                      " ORDER BY seq OFFSET 3 LIMIT 1");
-  exec_sqlf ("DELETE FROM change_feed WHERE seq <= %" G_GINT64_FORMAT, pruned);
+  pruned = sr_test_query_int (dbname, "SELECT seq FROM change_log WHERE entity = 'vehicle'"
+                              " ORDER BY seq OFFSET 3 LIMIT 1");
+  sr_test_execf (dbname, "DELETE FROM change_feed WHERE seq <= %" G_GINT64_FORMAT, pruned);
   now = current_seq ();
 
   old_result = subscribe (too_old, pruned - 2);
@@ -950,7 +866,7 @@ backend_waits_for_lock (gpointer data)
                                           " WHERE pid = %d AND wait_event_type = 'Lock'",
                                           GPOINTER_TO_INT (data));
 
-  return query_int (sql) == 1;
+  return sr_test_query_int (dbname, sql) == 1;
 }
 
 START_TEST (test_out_of_order_commits)
@@ -1001,10 +917,10 @@ START_TEST (test_out_of_order_commits)
   /* Both arrive live, in seq order. */
   assert_received (live, SEEN_BY_ADMIN);
   ck_assert_int_eq (current_seq (), base + 2);
-  t2_seq = query_int ("SELECT seq FROM change_log WHERE changes ? 'notes'"
-                      " AND changes -> 'notes' ->> 1 = 't2'");
-  t1_seq = query_int ("SELECT seq FROM change_log WHERE changes ? 'notes'"
-                      " AND changes -> 'notes' ->> 1 = 't1'");
+  t2_seq = sr_test_query_int (dbname, "SELECT seq FROM change_log WHERE changes ? 'notes'"
+                              " AND changes -> 'notes' ->> 1 = 't2'");
+  t1_seq = sr_test_query_int (dbname, "SELECT seq FROM change_log WHERE changes ? 'notes'"
+                              " AND changes -> 'notes' ->> 1 = 't1'");
   event = event_with_seq (live, t2_seq);
   assert_vehicle_event (event, "update", a);
   ck_assert_str_eq (json_object_get_string_member (data_of (event), "notes"), "t2");
@@ -1036,7 +952,7 @@ START_TEST (test_restart_under_subscriber)
   ck_assert_msg (sr_test_pg_restart (sr_test_cluster (), &error), "%s", error ? error->message : "");
 
   /* Made at once, perhaps before the server listens again: it must come anyway. */
-  exec_sqlf ("UPDATE vehicles SET notes = 'after restart' WHERE id = %" G_GINT64_FORMAT, id);
+  sr_test_execf (dbname, "UPDATE vehicles SET notes = 'after restart' WHERE id = %" G_GINT64_FORMAT, id);
   assert_received (watcher, SEEN_IN_MUMBAI);
   assert_vehicle_event (last_event (watcher), "update", id);
   ck_assert_str_eq (json_object_get_string_member (data_of (last_event (watcher)), "notes"),
@@ -1163,8 +1079,8 @@ START_TEST (test_slow_reader_cut_off)
    * until far more than the slow connection's socket buffers hold. */
   for (guint round = 0; round < SLOW_ROUNDS; round++)
     {
-      exec_sqlf ("UPDATE vehicles SET notes = repeat('%c', 3900) WHERE branch_id = 1"
-                 " AND id %% 4 = %u", 'A' + round % 26, round % 4);
+      sr_test_execf (dbname, "UPDATE vehicles SET notes = repeat('%c', 3900) WHERE branch_id = 1"
+                     " AND id %% 4 = %u", 'A' + round % 26, round % 4);
       wait_all_caught_up (readers);
     }
 
@@ -1202,7 +1118,7 @@ START_TEST (test_slow_reader_cut_off)
   /* The server itself carries on. */
   {
     g_autoptr(SrConnection) fresh = sr_test_connect_as (server, "sales@mumbai.test");
-    g_autoptr(JsonNode) page = call_ok (fresh, "vehicles.list", "{\"limit\":1}");
+    g_autoptr(JsonNode) page = sr_test_call_ok (fresh, "vehicles.list", "{\"limit\":1}");
 
     ck_assert_ptr_nonnull (page);
   }
@@ -1223,8 +1139,8 @@ START_TEST (test_burst_to_reading_client)
   /* 40 events of about 4 KB each: some 170 KB at a time, over the 64 KiB queue. */
   for (guint round = 0; round < 5; round++)
     {
-      exec_sqlf ("UPDATE vehicles SET notes = repeat('%c', 3900) WHERE branch_id = 1",
-                 'A' + round);
+      sr_test_execf (dbname, "UPDATE vehicles SET notes = repeat('%c', 3900) WHERE branch_id = 1",
+                     'A' + round);
       assert_received (reader, SEEN_IN_MUMBAI);
     }
 

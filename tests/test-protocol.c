@@ -25,9 +25,7 @@ setup (void)
 static void
 teardown (void)
 {
-  ck_assert_int_eq (sr_test_server_stop (server), 0);
-  g_clear_pointer (&server, sr_test_server_free);
-  g_clear_pointer (&conninfo, g_free);
+  sr_test_fixture_stop (NULL, &conninfo, &server);
 }
 
 static GSocketConnection *

@@ -17,8 +17,7 @@ static SrTestServer *server;
 static void
 setup (void)
 {
-  dbname = sr_test_new_database (&conninfo);
-  server = sr_test_server_start (conninfo, "--no-tls", NULL);
+  sr_test_fixture_start (&dbname, &conninfo, &server);
 }
 
 static void
@@ -29,10 +28,7 @@ teardown (void)
   /* Whatever a test did to the cluster, leave it running for the next one. */
   ck_assert_msg (sr_test_pg_start_server (sr_test_cluster (), &error), "%s",
                  error ? error->message : "");
-  ck_assert_int_eq (sr_test_server_stop (server), 0);
-  g_clear_pointer (&server, sr_test_server_free);
-  g_clear_pointer (&conninfo, g_free);
-  g_clear_pointer (&dbname, g_free);
+  sr_test_fixture_stop (&dbname, &conninfo, &server);
 }
 
 static gboolean

@@ -36,112 +36,27 @@ static const char *const vehicle_members[] = {
 static void
 setup (void)
 {
-  dbname = sr_test_new_database (&conninfo);
-  server = sr_test_server_start (conninfo, "--no-tls", NULL);
+  sr_test_fixture_start (&dbname, &conninfo, &server);
 }
 
 static void
 teardown (void)
 {
-  ck_assert_int_eq (sr_test_server_stop (server), 0);
-  g_clear_pointer (&server, sr_test_server_free);
-  g_clear_pointer (&conninfo, g_free);
-  g_clear_pointer (&dbname, g_free);
+  sr_test_fixture_stop (&dbname, &conninfo, &server);
 }
 
 /* --- helpers ------------------------------------------------------------------------ */
 
-/* The first column of the first row in this test's database, as the superuser sees it. */
-static char *
-query_text (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = sr_test_pg_query_value (sr_test_cluster (), dbname, sql, &error);
-
-  ck_assert_msg (value != NULL, "%s: %s", sql, error ? error->message : "?");
-  return value;
-}
-
-static char *
-query_textf (const char *format,
-             ...) G_GNUC_PRINTF (1, 2);
-
-static char *
-query_textf (const char *format,
-             ...)
-{
-  g_autofree char *sql = NULL;
-  va_list args;
-
-  va_start (args, format);
-  sql = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  return query_text (sql);
-}
-
-static gint64
-query_int (const char *sql)
-{
-  g_autofree char *value = query_text (sql);
-
-  return g_ascii_strtoll (value, NULL, 10);
-}
-
-static void
-exec_sql (const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-
-  ck_assert_msg (sr_test_pg_exec (sr_test_cluster (), dbname, sql, &error),
-                 "%s: %s", sql, error ? error->message : "?");
-}
-
 static gint64
 count_vehicles (void)
 {
-  return query_int ("SELECT count(*) FROM vehicles");
+  return sr_test_query_int (dbname, "SELECT count(*) FROM vehicles");
 }
 
 static gint64
 count_changes (void)
 {
-  return query_int ("SELECT count(*) FROM change_log");
-}
-
-static JsonNode *
-call_ok (SrConnection *connection,
-         const char   *method,
-         const char   *params)
-{
-  g_autoptr(GError) error = NULL;
-  JsonNode *result = sr_test_call (connection, method, params, &error);
-
-  ck_assert_msg (result != NULL, "%s %s failed: %s", method, params ? params : "",
-                 error ? error->message : "?");
-  return result;
-}
-
-static JsonNode *
-call_okf (SrConnection *connection,
-          const char   *method,
-          const char   *format,
-          ...) G_GNUC_PRINTF (3, 4);
-
-static JsonNode *
-call_okf (SrConnection *connection,
-          const char   *method,
-          const char   *format,
-          ...)
-{
-  g_autofree char *params = NULL;
-  va_list args;
-
-  va_start (args, format);
-  params = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  return call_ok (connection, method, params);
+  return sr_test_query_int (dbname, "SELECT count(*) FROM change_log");
 }
 
 /* data.field names @field. Where the member sits inside an object, the name may come
@@ -252,7 +167,7 @@ static gint64
 create_vehicle (SrConnection *connection,
                 const char   *params)
 {
-  g_autoptr(JsonNode) vehicle = call_ok (connection, "vehicles.create", params);
+  g_autoptr(JsonNode) vehicle = sr_test_call_ok (connection, "vehicles.create", params);
 
   return sr_test_get_int (vehicle, "id");
 }
@@ -310,7 +225,7 @@ refuse_create_with (SrConnection *connection,
 static gint64
 db_version (gint64 id)
 {
-  g_autofree char *value = query_textf ("SELECT version FROM vehicles WHERE id = %" G_GINT64_FORMAT, id);
+  g_autofree char *value = sr_test_queryf (dbname, "SELECT version FROM vehicles WHERE id = %" G_GINT64_FORMAT, id);
 
   return g_ascii_strtoll (value, NULL, 10);
 }
@@ -341,7 +256,7 @@ seed_vehicles (guint first,
     "   FROM generate_series(%u, %u) AS i",
     first, first + n - 1);
 
-  exec_sql (sql);
+  sr_test_exec (dbname, sql);
 }
 
 /* The ids of the vehicles matching @where in @order, as the superuser sees them. */
@@ -349,8 +264,8 @@ static char *
 expected_ids (const char *where,
               const char *order)
 {
-  return query_textf ("SELECT coalesce(string_agg(id::text, ',' ORDER BY %s), '')"
-                      "  FROM vehicles WHERE %s", order, where);
+  return sr_test_queryf (dbname, "SELECT coalesce(string_agg(id::text, ',' ORDER BY %s), '')"
+                         "  FROM vehicles WHERE %s", order, where);
 }
 
 typedef void (*BetweenPages) (guint page);
@@ -386,7 +301,7 @@ walk_list (SrConnection *connection,
         g_string_append_printf (params, ",\"after\":\"%s\"", after);
       g_string_append_c (params, '}');
 
-      page = call_ok (connection, "vehicles.list", params->str);
+      page = sr_test_call_ok (connection, "vehicles.list", params->str);
       items = items_of (page);
       ck_assert_uint_le (json_array_get_length (items), limit);
 
@@ -447,7 +362,7 @@ START_TEST (test_create_defaults)
   g_autofree char *stored = NULL;
   g_autofree char *second_params = NULL;
 
-  created = call_ok (manager, "vehicles.create", NEW_VEHICLE (VIN_A));
+  created = sr_test_call_ok (manager, "vehicles.create", NEW_VEHICLE (VIN_A));
   assert_members (created, vehicle_members);
   ck_assert_str_eq (sr_test_get_string (created, "stock_no"), "SR000001");
   ck_assert_int_eq (sr_test_get_int (created, "version"), 1);
@@ -471,27 +386,27 @@ START_TEST (test_create_defaults)
                  sr_test_get_string (created, "updated_at"));
 
   /* What create answered is what is stored. */
-  fetched = call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}",
-                      sr_test_get_int (created, "id"));
+  fetched = sr_test_call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}",
+                              sr_test_get_int (created, "id"));
   ck_assert_msg (json_node_equal (created, fetched), "get differs from what create returned");
-  stored = query_textf ("SELECT price || ' ' || vin FROM vehicles WHERE id = %" G_GINT64_FORMAT,
-                        sr_test_get_int (created, "id"));
+  stored = sr_test_queryf (dbname, "SELECT price || ' ' || vin FROM vehicles WHERE id = %" G_GINT64_FORMAT,
+                           sr_test_get_int (created, "id"));
   ck_assert_str_eq (stored, "650000.00 " VIN_A);
 
   /* Stock numbers count up; amounts come back with two decimals. */
   second_params = vehicle_with (VIN_B, "{\"price\":\"845000.5\",\"cost\":\"500000\"}");
-  second = call_ok (manager, "vehicles.create", second_params);
+  second = sr_test_call_ok (manager, "vehicles.create", second_params);
   ck_assert_str_eq (sr_test_get_string (second, "stock_no"), "SR000002");
   ck_assert_str_eq (sr_test_get_string (second, "price"), "845000.50");
   ck_assert_str_eq (sr_test_get_string (second, "cost"), "500000.00");
 
   /* A given stock number is kept, and every other field as given. */
-  third = call_ok (manager, "vehicles.create",
-                   "{\"vin\":\"" VIN_C "\",\"make\":\"Tata\",\"model\":\"Nexon\",\"year\":2024,"
-                   "\"price\":\"1200000.00\",\"stock_no\":\"DEMO-7\",\"variant\":\"XZ+\","
-                   "\"color\":\"Flame Red\",\"fuel\":\"electric\",\"odometer_km\":12,"
-                   "\"status\":\"incoming\",\"location\":\"Yard\",\"arrived_on\":\"2024-02-29\","
-                   "\"notes\":\"demo car\",\"branch_id\":1}");
+  third = sr_test_call_ok (manager, "vehicles.create",
+                           "{\"vin\":\"" VIN_C "\",\"make\":\"Tata\",\"model\":\"Nexon\",\"year\":2024,"
+                           "\"price\":\"1200000.00\",\"stock_no\":\"DEMO-7\",\"variant\":\"XZ+\","
+                           "\"color\":\"Flame Red\",\"fuel\":\"electric\",\"odometer_km\":12,"
+                           "\"status\":\"incoming\",\"location\":\"Yard\",\"arrived_on\":\"2024-02-29\","
+                           "\"notes\":\"demo car\",\"branch_id\":1}");
   ck_assert_str_eq (sr_test_get_string (third, "stock_no"), "DEMO-7");
   ck_assert_str_eq (sr_test_get_string (third, "variant"), "XZ+");
   ck_assert_str_eq (sr_test_get_string (third, "color"), "Flame Red");
@@ -608,7 +523,7 @@ START_TEST (test_create_bad_values)
   next_year_params = g_strdup_printf ("{\"vin\":\"" VIN_A "\",\"make\":\"Maruti\",\"model\":\"Swift\","
                                       "\"year\":%d,\"price\":\"650000\"}",
                                       g_date_time_get_year (now) + 1);
-  next_year = call_ok (manager, "vehicles.create", next_year_params);
+  next_year = sr_test_call_ok (manager, "vehicles.create", next_year_params);
   ck_assert_int_eq (sr_test_get_int (next_year, "year"), g_date_time_get_year (now) + 1);
 }
 END_TEST
@@ -627,9 +542,9 @@ START_TEST (test_create_roles)
 
   /* An administrator may stock any branch. */
   id = create_vehicle_with (admin, VIN_A, "{\"branch_id\":2}");
-  elsewhere = call_okf (admin, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  elsewhere = sr_test_call_okf (admin, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_int_eq (sr_test_get_int (elsewhere, "branch_id"), 2);
-  ck_assert_int_eq (query_int ("SELECT branch_id FROM vehicles"), 2);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT branch_id FROM vehicles"), 2);
 }
 END_TEST
 
@@ -650,34 +565,34 @@ START_TEST (test_cost_hidden_from_sales)
   id = create_vehicle_with (manager, VIN_A, "{\"cost\":\"500000\"}");
   seed_vehicles (1, 20);
 
-  as_manager = call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  as_manager = sr_test_call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
   assert_members (as_manager, vehicle_members);
   ck_assert (has_member (as_manager, "cost"));
   ck_assert_str_eq (sr_test_get_string (as_manager, "cost"), "500000.00");
 
-  as_sales = call_okf (sales, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  as_sales = sr_test_call_okf (sales, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
   assert_sales_vehicle (object_of (as_sales));
   ck_assert_str_eq (sr_test_get_string (as_sales, "price"), "650000.00");
 
-  sales_list = call_ok (sales, "vehicles.list", "{\"limit\":1000}");
+  sales_list = sr_test_call_ok (sales, "vehicles.list", "{\"limit\":1000}");
   ck_assert_uint_eq (json_array_get_length (items_of (sales_list)), 19);
   for (guint i = 0; i < json_array_get_length (items_of (sales_list)); i++)
     assert_sales_vehicle (json_array_get_object_element (items_of (sales_list), i));
 
-  manager_list = call_ok (manager, "vehicles.list", "{\"limit\":1000}");
+  manager_list = sr_test_call_ok (manager, "vehicles.list", "{\"limit\":1000}");
   ck_assert_uint_eq (json_array_get_length (items_of (manager_list)), 19);
   for (guint i = 0; i < json_array_get_length (items_of (manager_list)); i++)
     ck_assert (json_object_has_member (json_array_get_object_element (items_of (manager_list), i),
                                        "cost"));
 
-  updated = call_okf (manager, "vehicles.update",
-                      "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"price\":\"700000\"}}", id);
+  updated = sr_test_call_okf (manager, "vehicles.update",
+                              "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"price\":\"700000\"}}", id);
   ck_assert_str_eq (sr_test_get_string (updated, "cost"), "500000.00");
 
   /* Sorting by cost would tell the order of costs: refused to sales. */
   expect_failure (sales, "vehicles.list", "{\"sort\":\"cost\"}", "invalid_params", "sort");
   expect_failure (sales, "vehicles.list", "{\"sort\":\"-cost\"}", "invalid_params", "sort");
-  by_cost = call_ok (manager, "vehicles.list", "{\"sort\":\"-cost\",\"limit\":1}");
+  by_cost = sr_test_call_ok (manager, "vehicles.list", "{\"sort\":\"-cost\",\"limit\":1}");
   ck_assert_int_eq (json_object_get_int_member (json_array_get_object_element (items_of (by_cost), 0), "id"),
                     id);
 }
@@ -709,13 +624,13 @@ START_TEST (test_other_branch_hidden)
       expect_failure (local, "vehicles.get", params, "not_found", NULL);
       expect_failure (local, "vehicles.history", params, "not_found", NULL);
 
-      list = call_ok (local, "vehicles.list", "{\"limit\":1000}");
+      list = sr_test_call_ok (local, "vehicles.list", "{\"limit\":1000}");
       ck_assert_uint_eq (json_array_get_length (items_of (list)), 1);
       ck_assert_ptr_nonnull (find_item (list, mumbai));
       ck_assert_ptr_null (find_item (list, pune));
 
       /* Asking for the other branch by name gives an empty page, not its stock. */
-      filtered = call_ok (local, "vehicles.list", "{\"filter\":{\"branch_id\":2}}");
+      filtered = sr_test_call_ok (local, "vehicles.list", "{\"filter\":{\"branch_id\":2}}");
       ck_assert_uint_eq (json_array_get_length (items_of (filtered)), 0);
     }
 
@@ -729,15 +644,15 @@ START_TEST (test_other_branch_hidden)
     ck_assert_int_eq (db_version (pune), 1);
   }
 
-  admin_get = call_ok (admin, "vehicles.get", params);
+  admin_get = sr_test_call_ok (admin, "vehicles.get", params);
   ck_assert_int_eq (sr_test_get_int (admin_get, "branch_id"), 2);
-  admin_history = call_ok (admin, "vehicles.history", params);
+  admin_history = sr_test_call_ok (admin, "vehicles.history", params);
   ck_assert_uint_eq (json_array_get_length (items_of (admin_history)), 1);
-  admin_list = call_ok (admin, "vehicles.list", "{\"limit\":1000}");
+  admin_list = sr_test_call_ok (admin, "vehicles.list", "{\"limit\":1000}");
   ck_assert_uint_eq (json_array_get_length (items_of (admin_list)), 2);
 
   /* Pune's own staff see it, and not Mumbai's. */
-  pune_get = call_ok (pune_sales, "vehicles.get", params);
+  pune_get = sr_test_call_ok (pune_sales, "vehicles.get", params);
   assert_sales_vehicle (object_of (pune_get));
   g_free (params);
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT "}", mumbai);
@@ -767,8 +682,8 @@ START_TEST (test_update_versions)
 
   id = create_vehicle (manager, NEW_VEHICLE (VIN_A));
 
-  first = call_okf (manager, "vehicles.update",
-                    "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"price\":\"700000\"}}", id);
+  first = sr_test_call_okf (manager, "vehicles.update",
+                            "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"price\":\"700000\"}}", id);
   ck_assert_int_eq (sr_test_get_int (first, "version"), 2);
   ck_assert_str_eq (sr_test_get_string (first, "price"), "700000.00");
 
@@ -790,7 +705,7 @@ START_TEST (test_update_versions)
                             "\"changes\":{\"price\":\"690000\"}}", id);
   expect_failure (manager, "vehicles.update", params, "version_conflict", "version");
   ck_assert_int_eq (db_version (id), 2);
-  price = query_textf ("SELECT price FROM vehicles WHERE id = %" G_GINT64_FORMAT, id);
+  price = sr_test_queryf (dbname, "SELECT price FROM vehicles WHERE id = %" G_GINT64_FORMAT, id);
   ck_assert_str_eq (price, "700000.00");
 
   /* What the server owns cannot be set. */
@@ -814,35 +729,35 @@ START_TEST (test_update_versions)
                             "\"changes\":{\"colour\":\"Red\"}}", id);
   expect_failure (manager, "vehicles.update", params, "invalid_params", "changes.colour");
   ck_assert_int_eq (db_version (id), 2);
-  ck_assert_int_eq (query_int ("SELECT count(*) FROM vehicles WHERE stock_no = 'SR000001'"), 1);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM vehicles WHERE stock_no = 'SR000001'"), 1);
 
   /* One step per change. */
-  second = call_okf (manager, "vehicles.update",
-                     "{\"id\":%" G_GINT64_FORMAT ",\"version\":2,\"changes\":{\"notes\":\"washed\"}}", id);
+  second = sr_test_call_okf (manager, "vehicles.update",
+                             "{\"id\":%" G_GINT64_FORMAT ",\"version\":2,\"changes\":{\"notes\":\"washed\"}}", id);
   ck_assert_int_eq (sr_test_get_int (second, "version"), 3);
-  third = call_okf (manager, "vehicles.update",
-                    "{\"id\":%" G_GINT64_FORMAT ",\"version\":3,"
-                    "\"changes\":{\"location\":\"Bay 4\",\"status\":\"reserved\"}}", id);
+  third = sr_test_call_okf (manager, "vehicles.update",
+                            "{\"id\":%" G_GINT64_FORMAT ",\"version\":3,"
+                            "\"changes\":{\"location\":\"Bay 4\",\"status\":\"reserved\"}}", id);
   ck_assert_int_eq (sr_test_get_int (third, "version"), 4);
   ck_assert_str_ne (sr_test_get_string (third, "updated_at"), sr_test_get_string (first, "updated_at"));
 
   /* A change made in psql counts too. */
   sql = g_strdup_printf ("UPDATE vehicles SET notes = 'from psql' WHERE id = %" G_GINT64_FORMAT, id);
-  exec_sql (sql);
-  after_psql = call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  sr_test_exec (dbname, sql);
+  after_psql = sr_test_call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_int_eq (sr_test_get_int (after_psql, "version"), 5);
   ck_assert_str_eq (sr_test_get_string (after_psql, "notes"), "from psql");
 
   /* Setting what is already there changes nothing, not even the version. */
-  noop = call_okf (manager, "vehicles.update",
-                   "{\"id\":%" G_GINT64_FORMAT ",\"version\":5,"
-                   "\"changes\":{\"notes\":\"from psql\",\"price\":\"700000.00\"}}", id);
+  noop = sr_test_call_okf (manager, "vehicles.update",
+                           "{\"id\":%" G_GINT64_FORMAT ",\"version\":5,"
+                           "\"changes\":{\"notes\":\"from psql\",\"price\":\"700000.00\"}}", id);
   ck_assert_int_eq (sr_test_get_int (noop, "version"), 5);
   ck_assert_str_eq (sr_test_get_string (noop, "updated_at"), sr_test_get_string (after_psql, "updated_at"));
   g_free (sql);
   sql = g_strdup_printf ("UPDATE vehicles SET notes = notes WHERE id = %" G_GINT64_FORMAT, id);
-  exec_sql (sql);
-  final = call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  sr_test_exec (dbname, sql);
+  final = sr_test_call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_int_eq (sr_test_get_int (final, "version"), 5);
   ck_assert_msg (json_node_equal (final, after_psql), "a no-op update changed the vehicle");
 
@@ -850,7 +765,7 @@ START_TEST (test_update_versions)
   g_free (sql);
   sql = g_strdup_printf ("SELECT count(*) FROM change_log WHERE entity = 'vehicle'"
                          " AND entity_id = %" G_GINT64_FORMAT, id);
-  ck_assert_int_eq (query_int (sql), 5);
+  ck_assert_int_eq (sr_test_query_int (dbname, sql), 5);
 }
 END_TEST
 
@@ -897,7 +812,7 @@ START_TEST (test_update_refusals)
   /* An administrator of another branch may move it. */
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"version\":1,"
                             "\"changes\":{\"branch_id\":2}}", id);
-  moved = call_ok (admin, "vehicles.update", params);
+  moved = sr_test_call_ok (admin, "vehicles.update", params);
   ck_assert_int_eq (sr_test_get_int (moved, "branch_id"), 2);
   ck_assert_int_eq (sr_test_get_int (moved, "version"), 2);
 }
@@ -949,12 +864,12 @@ START_TEST (test_update_race)
   guint conflicts = 0;
 
   id = create_vehicle (manager, NEW_VEHICLE (VIN_A));
-  start = call_okf (manager, "vehicles.update",
-                    "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"notes\":\"start\"}}", id);
+  start = sr_test_call_okf (manager, "vehicles.update",
+                            "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,\"changes\":{\"notes\":\"start\"}}", id);
   version = sr_test_get_int (start, "version");
   sql = g_strdup_printf ("SELECT count(*) FROM change_log WHERE entity_id = %" G_GINT64_FORMAT
                          " AND entity = 'vehicle'", id);
-  logged = query_int (sql);
+  logged = sr_test_query_int (dbname, sql);
 
   for (guint i = 0; i < N_RACERS; i++)
     connections[i] = sr_test_connect_as (server, i % 2 ? "manager@mumbai.test" : "admin@mumbai.test");
@@ -997,13 +912,13 @@ START_TEST (test_update_race)
   ck_assert_uint_eq (conflicts, N_RACERS - 1);
 
   /* The winner's change is the one stored, logged once. */
-  final = call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  final = sr_test_call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_int_eq (sr_test_get_int (final, "version"), version + 1);
   {
     g_autofree char *notes = g_strdup_printf ("writer %u", winner);
     ck_assert_str_eq (sr_test_get_string (final, "notes"), notes);
   }
-  ck_assert_int_eq (query_int (sql), logged + 1);
+  ck_assert_int_eq (sr_test_query_int (dbname, sql), logged + 1);
 
   for (guint i = 0; i < N_RACERS; i++)
     {
@@ -1103,7 +1018,7 @@ START_TEST (test_list_sorts)
 
   seed_vehicles (1, 50);
   /* Different update times, so updated_at has more than one value. */
-  exec_sql ("UPDATE vehicles SET notes = 'seen' WHERE id % 4 = 1");
+  sr_test_exec (dbname, "UPDATE vehicles SET notes = 'seen' WHERE id % 4 = 1");
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     for (guint descending = 0; descending < 2; descending++)
@@ -1148,7 +1063,7 @@ START_TEST (test_list_paging)
   expect_failure (manager, "vehicles.list", "{\"limit\":\"7\"}", "invalid_params", "limit");
 
   /* A cursor holds its sort order. */
-  first = call_ok (manager, "vehicles.list", "{\"sort\":\"price\",\"limit\":7}");
+  first = sr_test_call_ok (manager, "vehicles.list", "{\"sort\":\"price\",\"limit\":7}");
   next = sr_test_get_string (first, "next");
   params = g_strdup_printf ("{\"sort\":\"make\",\"limit\":7,\"after\":\"%s\"}", next);
   expect_failure (manager, "vehicles.list", params, "invalid_params", "after");
@@ -1176,7 +1091,7 @@ insert_between_pages (guint page)
     "        'arrived after page %u'"
     "   FROM generate_series(1, 3) AS k", ++batch, page);
 
-  exec_sql (sql);
+  sr_test_exec (dbname, sql);
 }
 
 START_TEST (test_list_paging_under_inserts)
@@ -1280,13 +1195,13 @@ START_TEST (test_history_entries)
   gint64 id;
 
   id = create_vehicle (manager, NEW_VEHICLE (VIN_A));
-  updated = call_okf (manager, "vehicles.update",
-                      "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,"
-                      "\"changes\":{\"price\":\"700000\",\"notes\":\"first service done\"}}", id);
-  located = call_okf (admin, "vehicles.update",
-                      "{\"id\":%" G_GINT64_FORMAT ",\"version\":2,\"changes\":{\"location\":\"Bay 7\"}}", id);
+  updated = sr_test_call_okf (manager, "vehicles.update",
+                              "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,"
+                              "\"changes\":{\"price\":\"700000\",\"notes\":\"first service done\"}}", id);
+  located = sr_test_call_okf (admin, "vehicles.update",
+                              "{\"id\":%" G_GINT64_FORMAT ",\"version\":2,\"changes\":{\"location\":\"Bay 7\"}}", id);
 
-  history = call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  history = sr_test_call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_uint_eq (json_array_get_length (items_of (history)), 3);
 
   /* Newest first: the admin's move... */
@@ -1330,25 +1245,25 @@ START_TEST (test_history_entries)
       g_clear_pointer (&newer, g_date_time_unref);
       newer = g_steal_pointer (&at);
     }
-  expected_seqs = query_textf ("SELECT string_agg(seq::text, ',' ORDER BY seq DESC) FROM change_log"
-                               " WHERE entity = 'vehicle' AND entity_id = %" G_GINT64_FORMAT, id);
+  expected_seqs = sr_test_queryf (dbname, "SELECT string_agg(seq::text, ',' ORDER BY seq DESC) FROM change_log"
+                                  " WHERE entity = 'vehicle' AND entity_id = %" G_GINT64_FORMAT, id);
   ck_assert_str_eq (got_seqs->str, expected_seqs);
   g_string_free (got_seqs, TRUE);
 
   /* Paged: limit, then before = next. */
-  first_page = call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT ",\"limit\":2}", id);
+  first_page = sr_test_call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT ",\"limit\":2}", id);
   ck_assert_uint_eq (json_array_get_length (items_of (first_page)), 2);
-  second_page = call_okf (manager, "vehicles.history",
-                          "{\"id\":%" G_GINT64_FORMAT ",\"limit\":2,\"before\":%" G_GINT64_FORMAT "}",
-                          id, sr_test_get_int (first_page, "next"));
+  second_page = sr_test_call_okf (manager, "vehicles.history",
+                                  "{\"id\":%" G_GINT64_FORMAT ",\"limit\":2,\"before\":%" G_GINT64_FORMAT "}",
+                                  id, sr_test_get_int (first_page, "next"));
   ck_assert_uint_eq (json_array_get_length (items_of (second_page)), 1);
   ck_assert_str_eq (json_object_get_string_member (history_item (second_page, 0), "op"), "insert");
   ck_assert (JSON_NODE_HOLDS_NULL (json_object_get_member (object_of (second_page), "next")));
 
   /* A change made in psql is there too, by nobody the server knows. */
   sql = g_strdup_printf ("UPDATE vehicles SET color = 'Red' WHERE id = %" G_GINT64_FORMAT, id);
-  exec_sql (sql);
-  after_psql = call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  sr_test_exec (dbname, sql);
+  after_psql = sr_test_call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_uint_eq (json_array_get_length (items_of (after_psql)), 4);
   item = history_item (after_psql, 0);
   ck_assert_msg (json_object_has_member (item, "user") &&
@@ -1373,15 +1288,15 @@ START_TEST (test_history_hides_cost_from_sales)
   gint64 id;
 
   id = create_vehicle_with (manager, VIN_A, "{\"cost\":\"500000\"}");
-  one = call_okf (manager, "vehicles.update",
-                  "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,"
-                  "\"changes\":{\"cost\":\"520000\",\"price\":\"700000\"}}", id);
-  two = call_okf (manager, "vehicles.update",
-                  "{\"id\":%" G_GINT64_FORMAT ",\"version\":2,\"changes\":{\"cost\":\"530000\"}}", id);
+  one = sr_test_call_okf (manager, "vehicles.update",
+                          "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,"
+                          "\"changes\":{\"cost\":\"520000\",\"price\":\"700000\"}}", id);
+  two = sr_test_call_okf (manager, "vehicles.update",
+                          "{\"id\":%" G_GINT64_FORMAT ",\"version\":2,\"changes\":{\"cost\":\"530000\"}}", id);
   sql = g_strdup_printf ("UPDATE vehicles SET cost = 540000 WHERE id = %" G_GINT64_FORMAT, id);
-  exec_sql (sql);
+  sr_test_exec (dbname, sql);
 
-  for_manager = call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  for_manager = sr_test_call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
   for (guint i = 0; i < json_array_get_length (items_of (for_manager)); i++)
     if (json_object_has_member (json_object_get_object_member (history_item (for_manager, i), "changes"),
                                 "cost"))
@@ -1389,7 +1304,7 @@ START_TEST (test_history_hides_cost_from_sales)
   ck_assert_uint_eq (cost_changes, 4);
   assert_change (history_item (for_manager, 1), "cost", "[\"520000.00\",\"530000.00\"]");
 
-  for_sales = call_okf (sales, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  for_sales = sr_test_call_okf (sales, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_uint_ge (json_array_get_length (items_of (for_sales)), 2);
   for (guint i = 0; i < json_array_get_length (items_of (for_sales)); i++)
     {
@@ -1433,9 +1348,9 @@ START_TEST (test_history_other_branch)
   expect_failure (sales, "vehicles.history", params, "not_found", NULL);
   expect_failure (manager, "vehicles.history", "{\"id\":999999}", "not_found", NULL);
 
-  seen = call_ok (pune_sales, "vehicles.history", params);
+  seen = sr_test_call_ok (pune_sales, "vehicles.history", params);
   ck_assert_uint_eq (json_array_get_length (items_of (seen)), 1);
-  own = call_ok (admin, "vehicles.history", params);
+  own = sr_test_call_ok (admin, "vehicles.history", params);
   ck_assert_uint_eq (json_array_get_length (items_of (own)), 1);
 }
 END_TEST
@@ -1459,11 +1374,11 @@ START_TEST (test_change_log_append_only)
   gint64 changes;
 
   id = create_vehicle (manager, NEW_VEHICLE (VIN_A));
-  before = call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  before = sr_test_call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
   changes = count_changes ();
 
   /* The role exists and may read the log... */
-  readable = query_text ("SET ROLE showroom_app; SELECT count(*) FROM change_log");
+  readable = sr_test_query (dbname, "SET ROLE showroom_app; SELECT count(*) FROM change_log");
   ck_assert_int_eq (g_ascii_strtoll (readable, NULL, 10), changes);
 
   /* ...but never rewrite it. */
@@ -1475,7 +1390,7 @@ START_TEST (test_change_log_append_only)
               " VALUES (999999, 'vehicle', 1, 'delete', '{}')");
 
   ck_assert_int_eq (count_changes (), changes);
-  after = call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  after = sr_test_call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
   ck_assert_msg (json_node_equal (before, after), "the history changed");
 }
 END_TEST
