@@ -22,7 +22,9 @@ sr_config_new (void)
   self->max_frame = SR_FRAME_DEFAULT_MAX;
   self->idle_timeout_s = 10 * 60;
   self->stall_timeout_s = 30;
-  self->pool_size = 8;
+  /* Twice the cores, within 4..32: on a 2-core server, 4 connections that pipeline
+   * their reads outrun 8 that compete for the same cores (docs/performance.md). */
+  self->pool_size = CLAMP (2 * (gint) g_get_num_processors (), 4, 32);
   self->session_idle_s = 12 * 3600;
   self->session_max_s = 7 * 24 * 3600;
   self->max_queued_bytes = 8 * 1024 * 1024;
@@ -149,7 +151,7 @@ sr_config_parse (SrConfig   *self,
     { "max-frame", 0, 0, G_OPTION_ARG_INT64, &max_frame,
       "Largest request frame in bytes (default 1048576)", "BYTES" },
     { "pool-size", 0, 0, G_OPTION_ARG_INT, &pool_size,
-      "PostgreSQL connections (default 8)", "N" },
+      "PostgreSQL connections (default: twice the CPU cores, 4 to 32)", "N" },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_file,
       "Read settings from this key file", "FILE" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },

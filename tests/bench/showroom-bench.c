@@ -1389,7 +1389,7 @@ main (int   argc,
     .fanout100_updates = -1, .fanout100_interval_us = -1,
     .fanout1000_clients = 1000, .fanout1000_updates = -1, .fanout1000_interval_us = -1,
     .throughput_seconds = -1, .throughput_lag = 1000, .idle_clients = 1000,
-    .pool_size = 8,
+    .pool_size = 0,
   };
   GOptionEntry entries[] = {
     { "quick", 'q', 0, G_OPTION_ARG_NONE, &options.quick,
@@ -1421,7 +1421,7 @@ main (int   argc,
     { "pgbench-superuser", 0, 0, G_OPTION_ARG_NONE, &options.pgbench_superuser,
       "Run pgbench as postgres (no row-level security) instead of as showroom_app", NULL },
     { "pool-size", 0, 0, G_OPTION_ARG_INT, &options.pool_size,
-      "showroomd's --pool-size (default 8)", "N" },
+      "showroomd's --pool-size (default: the server's own)", "N" },
     { "dump", 0, 0, G_OPTION_ARG_FILENAME, &options.dump,
       "Write every fan-out latency to PREFIX.fanout100 and PREFIX.fanout1000", "PREFIX" },
     { "hold", 0, 0, G_OPTION_ARG_NONE, &options.hold,
@@ -1452,7 +1452,7 @@ main (int   argc,
   if (options.n_vehicles < 1 || options.get_clients < 1 || options.get_depth < 1 ||
       options.idle_clients < options.fanout1000_clients ||
       options.get_users < 1 || options.get_users > N_BRANCHES ||
-      options.pool_size < 1 || options.pool_size > 256)
+      options.pool_size < 0 || options.pool_size > 256)
     {
       g_printerr ("showroom-bench: bad numbers on the command line\n");
       return 2;

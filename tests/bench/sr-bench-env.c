@@ -255,8 +255,10 @@ sr_bench_env_start_server (SrBenchEnv  *self,
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *pool = g_strdup_printf ("%u", self->options.pool_size);
+  /* Pool size 0: leave it to the server's default. */
   const char *argv[] = { self->showroomd, "--db", self->conninfo, "--listen", "127.0.0.1:0",
-                         "--no-tls", "--pool-size", pool, NULL };
+                         "--no-tls", self->options.pool_size > 0 ? "--pool-size" : NULL,
+                         pool, NULL };
   gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_S * G_USEC_PER_SEC;
 
   g_return_val_if_fail (self->server == NULL, FALSE);
