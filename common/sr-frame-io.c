@@ -383,14 +383,6 @@ sr_frame_writer_get_written (SrFrameWriter *self)
   return self->written_bytes;
 }
 
-gboolean
-sr_frame_writer_is_idle (SrFrameWriter *self)
-{
-  g_return_val_if_fail (self != NULL, TRUE);
-
-  return self->in_flight == NULL && g_queue_is_empty (&self->queue);
-}
-
 void
 sr_frame_writer_when_drained (SrFrameWriter *self,
                               GSourceFunc    func,

@@ -50,7 +50,6 @@ void           sr_frame_writer_push_framed (SrFrameWriter    *self,
 gsize          sr_frame_writer_get_queued (SrFrameWriter     *self);
 /* Bytes written so far: whether a reader is making progress at all. */
 guint64        sr_frame_writer_get_written (SrFrameWriter    *self);
-gboolean       sr_frame_writer_is_idle    (SrFrameWriter     *self);
 /* Called (once) as soon as nothing is queued or being written. */
 void           sr_frame_writer_when_drained (SrFrameWriter   *self,
                                              GSourceFunc      func,

@@ -59,7 +59,6 @@ struct _SrDbPool
   char         *conninfo;
   GAsyncQueue  *queue;
   GPtrArray    *threads;
-  gint          load;       /* atomic */
   GAsyncQueue  *done;
   GMainContext *context;
   gint          signaled;   /* atomic: a drain is scheduled */
@@ -466,7 +465,6 @@ static void
 finish_job (SrDbPool *self,
             Job      *job)
 {
-  g_atomic_int_dec_and_test (&self->load);
   if (job->data_free != NULL)
     job->data_free (job->data);
   job->data_free = NULL;
@@ -728,7 +726,6 @@ sr_db_pool_run_async (SrDbPool            *self,
   job->task = g_task_new (NULL, NULL, callback, user_data);
   g_task_set_source_tag (job->task, sr_db_pool_run_async);
 
-  g_atomic_int_inc (&self->load);
   g_async_queue_push (self->queue, job);
 }
 
@@ -756,7 +753,6 @@ sr_db_pool_run_simple_async (SrDbPool            *self,
   job->task = g_task_new (NULL, NULL, callback, user_data);
   g_task_set_source_tag (job->task, sr_db_pool_run_async);
 
-  g_atomic_int_inc (&self->load);
   g_async_queue_push (self->queue, job);
 }
 
@@ -768,12 +764,6 @@ sr_db_pool_run_finish (SrDbPool      *self,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-guint
-sr_db_pool_get_load (SrDbPool *self)
-{
-  return g_atomic_int_get (&self->load);
 }
 
 void

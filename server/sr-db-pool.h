@@ -50,8 +50,6 @@ void        sr_db_pool_run_simple_async (SrDbPool            *self,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
 
-/* Jobs queued or running. */
-guint       sr_db_pool_get_load     (SrDbPool            *self);
 /* Lets the queued jobs finish, then closes every connection. */
 void        sr_db_pool_free         (SrDbPool            *self);
 

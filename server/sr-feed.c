@@ -589,12 +589,6 @@ sr_feed_get_seq (SrFeed *self)
   return self->seq;
 }
 
-guint
-sr_feed_get_n_subscribers (SrFeed *self)
-{
-  return g_hash_table_size (self->subscribers);
-}
-
 SrFeed *
 sr_feed_new (const SrConfig *config,
              SrDbPool       *replay_pool)

@@ -26,6 +26,5 @@ void     sr_feed_subscribe    (SrFeed         *self,
 void     sr_feed_unsubscribe  (SrFeed         *self,
                                SrSession      *session);
 gint64   sr_feed_get_seq      (SrFeed         *self);
-guint    sr_feed_get_n_subscribers (SrFeed    *self);
 
 G_END_DECLS

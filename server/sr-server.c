@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "sr-connection.h"
 #include "sr-feed.h"
 #include "sr-listen.h"
 #include "sr-server.h"
@@ -156,12 +157,6 @@ SrFeed *
 sr_server_get_feed (SrServer *self)
 {
   return self->feed;
-}
-
-guint
-sr_server_get_n_sessions (SrServer *self)
-{
-  return g_hash_table_size (self->sessions);
 }
 
 void
@@ -474,7 +469,7 @@ sr_server_start (SrServer  *self,
       if (self->certificate == NULL)
         return FALSE;
 
-      fingerprint = sr_tls_fingerprint (self->certificate);
+      fingerprint = sr_certificate_fingerprint (self->certificate);
       if (created)
         g_message ("created a self-signed TLS certificate in %s", self->config->state_dir);
       g_message ("TLS certificate SHA-256 fingerprint: %s", fingerprint);

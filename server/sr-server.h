@@ -26,7 +26,6 @@ void            sr_server_shutdown    (SrServer        *self,
 const SrConfig *sr_server_get_config  (SrServer        *self);
 SrDbPool       *sr_server_get_pool    (SrServer        *self);
 struct _SrFeed *sr_server_get_feed    (SrServer        *self);
-guint           sr_server_get_n_sessions (SrServer     *self);
 
 /* For SrSession */
 void            _sr_server_session_closed (SrServer   *self,

@@ -109,12 +109,6 @@ sr_session_is_closed (SrSession *self)
   return self->closed || self->closing;
 }
 
-const char *
-sr_session_get_peer (SrSession *self)
-{
-  return self->peer;
-}
-
 guint
 sr_session_get_in_flight (SrSession *self)
 {

@@ -18,7 +18,6 @@ SrSession  *sr_session_new            (SrServer      *server,
                                        const char    *peer);
 void        sr_session_start          (SrSession     *self);
 void        sr_session_close          (SrSession     *self);
-const char *sr_session_get_peer       (SrSession     *self);
 guint       sr_session_get_in_flight  (SrSession     *self);
 
 /* Housekeeping from the server's sweep: closes the connection when it has been idle

@@ -382,32 +382,3 @@ sr_tls_load_or_create (const char  *cert_file,
 
   return certificate;
 }
-
-char *
-sr_tls_fingerprint (GTlsCertificate *certificate)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_autoptr(GChecksum) checksum = NULL;
-  guint8 digest[32];
-  gsize digest_len = sizeof digest;
-  GString *hex;
-
-  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  g_return_val_if_fail (der != NULL, NULL);
-
-  checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_checksum_update (checksum, der->data, der->len);
-  g_checksum_get_digest (checksum, digest, &digest_len);
-
-  hex = g_string_sized_new (digest_len * 3);
-  for (gsize i = 0; i < digest_len; i++)
-    {
-      if (i > 0)
-        g_string_append_c (hex, ':');
-      g_string_append_printf (hex, "%02X", digest[i]);
-    }
-
-  return g_string_free (hex, FALSE);
-}

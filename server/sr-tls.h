@@ -1,6 +1,6 @@
 /* sr-tls.h: the server's TLS certificate, either supplied by the administrator or
- * self-signed on first start and kept in the state directory, plus the fingerprint
- * that clients are shown so they can pin it.
+ * self-signed on first start and kept in the state directory. Its fingerprint, which
+ * clients are shown so they can pin it, is sr_certificate_fingerprint() in common/.
  */
 #pragma once
 
@@ -21,8 +21,5 @@ GTlsCertificate *sr_tls_load_or_create (const char *cert_file,
                                         const char *state_dir,
                                         gboolean   *created,
                                         GError    **error);
-
-/* SHA-256 of the DER certificate as upper-case hex pairs joined by ':' (95 chars). */
-char *sr_tls_fingerprint (GTlsCertificate *certificate);
 
 G_END_DECLS
