@@ -27,7 +27,7 @@ static const SrMethod methods[] = {
   { "users.list",           ADMIN, sr_users_list },
   { "users.update",         ADMIN, sr_users_update },
   { "vehicles.create",      MANAGER, sr_vehicles_create },
-  { "vehicles.get",         ANY,   sr_vehicles_get },
+  { "vehicles.get",         ANY,   sr_vehicles_get, sr_vehicles_get_simple, sr_vehicles_get_finish },
   { "vehicles.history",     ANY,   sr_vehicles_history },
   { "vehicles.list",        ANY,   sr_vehicles_list },
   { "vehicles.update",      MANAGER, sr_vehicles_update },

@@ -60,10 +60,19 @@ typedef JsonNode *(*SrMethodFunc) (SrDb    *db,
                                    SrCall  *call,
                                    GError **error);
 
+/* A method that is one statement with one parameter may say so: the pool then
+ * pipelines it with its neighbours (sr_db_pool_run_simple_async). */
+typedef gboolean (*SrMethodSimple) (SrCall       *call,
+                                    const char  **sql,
+                                    char        **value,
+                                    GError      **error);
+
 typedef struct {
-  const char   *name;
-  guint         roles;   /* who may call it; 0: no session needed */
-  SrMethodFunc  func;
+  const char     *name;
+  guint           roles;   /* who may call it; 0: no session needed */
+  SrMethodFunc    func;
+  SrMethodSimple  simple;  /* optional, with finish */
+  SrDbFinishFunc  finish;
 } SrMethod;
 
 const SrMethod *sr_dispatch_lookup   (const char     *name);

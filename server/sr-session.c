@@ -662,21 +662,22 @@ handle_request (SrSession *self,
   if (++self->in_flight >= MAX_IN_FLIGHT && self->reader != NULL)
     sr_frame_reader_pause (self->reader);
 
-  {
-    const char *sql;
-    g_autofree char *value = NULL;
+  /* A single-statement read skips the generic job: pipelined with its neighbours. The
+   * session check it would skip is due only now and then; then it takes the long way. */
+  if (method->simple != NULL && !call->touch_session && !call->refresh_actor)
+    {
+      const char *sql = NULL;
+      g_autofree char *value = NULL;
 
-    /* The hottest read skips the generic job: pipelined with its neighbours. */
-    if (g_str_equal (request->method, "vehicles.get") && !call->touch_session &&
-        !call->refresh_actor && sr_vehicles_get_simple (call, &sql, &value, NULL))
-      {
-        sr_db_pool_run_simple_async (sr_server_get_pool (self->server), sql, value,
-                                     call->actor.id, sr_role_to_string (call->actor.role),
-                                     call->actor.branch_id, sr_vehicles_get_finish, call,
-                                     call_done_cb, pending);
-        return;
-      }
-  }
+      if (method->simple (call, &sql, &value, NULL))
+        {
+          sr_db_pool_run_simple_async (sr_server_get_pool (self->server), sql, value,
+                                       call->actor.id, sr_role_to_string (call->actor.role),
+                                       call->actor.branch_id, method->finish, call,
+                                       call_done_cb, pending);
+          return;
+        }
+    }
 
   /* The call belongs to pending, not to the job: the job's data is dropped on the
    * worker, possibly before call_done_cb reads the effects. */
