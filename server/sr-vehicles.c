@@ -358,7 +358,7 @@ static const char sql_create[] =
   " SELECT coalesce(r.stock_no, 'SR' || lpad(nextval('vehicle_stock_no_seq')::text, 6, '0')),"
   "        r.vin, r.make, r.model, coalesce(r.variant, ''), r.year, coalesce(r.color, ''),"
   "        coalesce(r.fuel, 'petrol'), coalesce(r.odometer_km, 0), r.price,"
-  "        coalesce(r.cost, 0), coalesce(r.status, 'in_stock'), r.branch_id,"
+  "        coalesce(r.cost, 0), coalesce(r.status, 'in_stock'), coalesce(r.branch_id, $2),"
   "        coalesce(r.location, ''), coalesce(r.arrived_on, current_date), coalesce(r.notes, '')"
   "   FROM jsonb_populate_record(NULL::vehicles, $1::jsonb) r"
   " RETURNING vehicle_json(v)::text";
@@ -370,25 +370,24 @@ sr_vehicles_create (SrDb    *db,
 {
   g_autoptr(PGresult) result = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) fields = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *text = NULL;
-  const char *values[1];
+  char branch[32];
+  const char *values[2] = { NULL, branch };
 
-  /* A copy: the branch defaults to the creator's own. */
-  node = json_node_init_object (json_node_alloc (), call->params);
-  fields = json_object_ref (call->params);
-  if (!sr_vehicle_check_fields (fields, NULL, TRUE, &call->actor, error))
+  if (!sr_vehicle_check_fields (call->params, NULL, TRUE, &call->actor, error))
     return NULL;
-  if (!json_object_has_member (fields, "branch_id"))
-    json_object_set_int_member (fields, "branch_id", call->actor.branch_id);
 
+  /* The params go to SQL as they came (all checked); the branch defaults there to the
+   * creator's own. */
+  node = json_node_init_object (json_node_alloc (), call->params);
   text = sr_json_to_string (node, NULL);
   values[0] = text;
+  g_snprintf (branch, sizeof branch, "%" G_GINT64_FORMAT, call->actor.branch_id);
 
   if (!sr_db_begin (db, "direct", error))
     return NULL;
-  result = sr_db_exec (db, sql_create, 1, values, &local_error);
+  result = sr_db_exec (db, sql_create, 2, values, &local_error);
   if (result == NULL)
     {
       map_write_error (db, &local_error, error);
