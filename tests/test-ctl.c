@@ -802,6 +802,34 @@ START_TEST (test_showroomd_usage)
 }
 END_TEST
 
+/* A config file that cannot be read, or holds a value out of range, stops the server
+ * before it listens, with a message that names the file and the key. */
+START_TEST (test_showroomd_bad_config)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *name = sr_test_new_database (&db);
+  g_autofree char *dir = g_dir_make_tmp ("sr-conf-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "showroomd.conf", NULL);
+  g_autofree char *missing = g_build_filename (dir, "absent.conf", NULL);
+  g_autofree char *err = NULL;
+
+  ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "--listen", "127.0.0.1:0", "--no-tls",
+                               "--config", missing, NULL), EXIT_USAGE);
+  ck_assert_msg (strstr (err, "absent.conf") != NULL, "the file is not named: %s", err);
+  ck_assert_ptr_null (strstr (err, "listening on"));
+  g_clear_pointer (&err, g_free);
+
+  ck_assert (g_file_set_contents (path, "[server]\npool-size=0\n", -1, NULL));
+  ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "--listen", "127.0.0.1:0", "--no-tls",
+                               "--config", path, NULL), EXIT_USAGE);
+  ck_assert_msg (strstr (err, "pool-size") != NULL, "the key is not named: %s", err);
+  ck_assert_ptr_null (strstr (err, "listening on"));
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+END_TEST
+
 typedef struct {
   GDataInputStream *lines;
   char             *line;
@@ -929,6 +957,7 @@ main (void)
   tcase_add_test (daemon, test_create_admin_keeps_branches);
   tcase_add_test (daemon, test_seed_demo);
   tcase_add_test (daemon, test_showroomd_usage);
+  tcase_add_test (daemon, test_showroomd_bad_config);
   suite_add_tcase (suite, daemon);
 
   runner = srunner_create (suite);

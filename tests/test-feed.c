@@ -530,6 +530,29 @@ START_TEST (test_events_by_audience)
 }
 END_TEST
 
+/* subscribe needs a session, a sane since_seq, and happens once per connection. */
+START_TEST (test_subscribe_refusals)
+{
+  g_autoptr(SrConnection) anonymous = sr_test_connect (server);
+  g_autoptr(SrConnection) sales = sr_test_connect_as (server, "sales@mumbai.test");
+  g_autoptr(GError) unauthenticated = NULL;
+  g_autoptr(GError) negative = NULL;
+  g_autoptr(GError) ill_typed = NULL;
+  g_autoptr(GError) twice = NULL;
+  g_autoptr(JsonNode) first = NULL;
+
+  unauthenticated = sr_test_call_fails (anonymous, "subscribe", "{}", "unauthenticated");
+  negative = sr_test_call_fails (sales, "subscribe", "{\"since_seq\":-1}", "invalid_params");
+  ck_assert_str_eq (sr_error_get_field (negative), "since_seq");
+  ill_typed = sr_test_call_fails (sales, "subscribe", "{\"since_seq\":\"5\"}", "invalid_params");
+  ck_assert_str_eq (sr_error_get_field (ill_typed), "since_seq");
+
+  first = sr_test_call_ok (sales, "subscribe", "{}");
+  ck_assert (!json_object_get_boolean_member (json_node_get_object (first), "resync"));
+  twice = sr_test_call_fails (sales, "subscribe", "{}", "invalid_request");
+}
+END_TEST
+
 START_TEST (test_psql_changes_delivered)
 {
   g_autoptr(Watcher) manager = watcher_new (server, "manager@mumbai.test");
@@ -1173,6 +1196,7 @@ main (void)
   tcase_add_test (resume, test_since_seq_replay);
   tcase_add_test (resume, test_replay_seam_under_writes);
   tcase_add_test (resume, test_since_seq_resync);
+  tcase_add_test (resume, test_subscribe_refusals);
   suite_add_tcase (suite, resume);
 
   tcase_add_checked_fixture (order, setup, teardown);
