@@ -402,7 +402,7 @@ add_listen_address (SrServer  *self,
   enumerator = g_socket_connectable_enumerate (connectable);
   while ((address = g_socket_address_enumerator_next (enumerator, NULL, error)) != NULL)
     {
-      g_autoptr(GSocketAddress) owned = address;
+      g_autoptr(GSocketAddress) owned G_GNUC_UNUSED = address;  /* frees it */
       g_autoptr(GSocketAddress) effective = NULL;
       g_autofree char *text = NULL;
       GInetAddress *inet;

@@ -807,7 +807,7 @@ END_TEST
 START_TEST (test_showroomd_bad_config)
 {
   g_autofree char *db = NULL;
-  g_autofree char *name = sr_test_new_database (&db);
+  g_autofree char *name G_GNUC_UNUSED = sr_test_new_database (&db);
   g_autofree char *dir = g_dir_make_tmp ("sr-conf-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "showroomd.conf", NULL);
   g_autofree char *missing = g_build_filename (dir, "absent.conf", NULL);
