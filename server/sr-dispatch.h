@@ -118,6 +118,15 @@ JsonNode *sr_vehicles_create      (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_vehicles_update      (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_vehicles_history     (SrDb *db, SrCall *call, GError **error);
 
+JsonNode *sr_edits_propose        (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_edits_list           (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_edits_approve        (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_edits_reject         (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_edits_withdraw       (SrDb *db, SrCall *call, GError **error);
+
+JsonNode *sr_bulk_preview         (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_bulk_apply           (SrDb *db, SrCall *call, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrCall, sr_call_free)
 
 G_END_DECLS

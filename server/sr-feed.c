@@ -143,7 +143,7 @@ frame_for (Change  *change,
 
       if (data != NULL && JSON_NODE_HOLDS_OBJECT (data) &&
           (variant == VARIANT_NO_COST || variant == VARIANT_ARRIVAL_NO_COST))
-        json_object_remove_member (json_node_get_object (data), "cost");
+        sr_record_hide_cost (change->entity, json_node_get_object (data));
       if (data != NULL)
         json_object_set_member (params, "data", data);
     }

@@ -197,6 +197,62 @@ sr_param_enum (JsonObject         *params,
 }
 
 gboolean
+sr_param_enum_set (JsonObject         *params,
+                   const char         *name,
+                   const char *const  *values,
+                   char              **out,
+                   GError            **error)
+{
+  JsonNode *node = json_object_get_member (params, name);
+  g_autoptr(GString) literal = NULL;
+  g_autofree char *list = NULL;
+  const char *one = NULL;
+  JsonArray *array;
+  guint n_values = g_strv_length ((char **) values);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      if (!sr_param_enum (params, name, FALSE, values, &one, error))
+        return FALSE;
+      *out = g_strdup_printf ("{%s}", one);
+      return TRUE;
+    }
+
+  list = g_strjoinv (", ", (char **) values);
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0 ||
+      json_array_get_length (json_node_get_array (node)) > n_values)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
+                    "%s is one of %s, or a list of them", name, list);
+      return FALSE;
+    }
+
+  array = json_node_get_array (node);
+  literal = g_string_new ("{");
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *word;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING ||
+          !g_strv_contains (values, (word = json_node_get_string (element))))
+        {
+          sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
+                        "%s must be among: %s", name, list);
+          return FALSE;
+        }
+      g_string_append_printf (literal, "%s%s", i ? "," : "", word);
+    }
+  g_string_append_c (literal, '}');
+  *out = g_string_free (g_steal_pointer (&literal), FALSE);
+
+  return TRUE;
+}
+
+gboolean
 sr_param_paging (JsonObject  *params,
                  gint64       default_limit,
                  gint64       max_limit,

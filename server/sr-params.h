@@ -45,6 +45,12 @@ gboolean  sr_param_enum     (JsonObject   *params,
                              const char  *const *values,
                              const char  **out,
                              GError      **error);
+/* One word of the set or a list of them, as a PostgreSQL array literal ("{a,b}"). */
+gboolean  sr_param_enum_set (JsonObject   *params,
+                             const char   *name,
+                             const char  *const *values,
+                             char        **out,
+                             GError      **error);
 /* limit (1..max, default default_limit) and after (an opaque cursor string). */
 gboolean  sr_param_paging   (JsonObject   *params,
                              gint64        default_limit,

@@ -70,6 +70,21 @@ sr_branch_to_json (PGresult *result,
   return sr_json_node_take_object (object);
 }
 
+void
+sr_record_hide_cost (const char *entity,
+                     JsonObject *record)
+{
+  if (g_str_equal (entity, "vehicle"))
+    json_object_remove_member (record, "cost");
+  else if (g_str_equal (entity, "pending_edit"))
+    {
+      JsonNode *changes = json_object_get_member (record, "changes");
+
+      if (changes != NULL && JSON_NODE_HOLDS_OBJECT (changes))
+        json_object_remove_member (json_node_get_object (changes), "cost");
+    }
+}
+
 /* Opaque to clients, but deliberately simple: base64 of "k1:<id>". The prefix lets a
  * later cursor format live beside this one. */
 char *

@@ -30,6 +30,11 @@ JsonNode   *sr_user_to_json       (PGresult   *result,
 JsonNode   *sr_branch_to_json     (PGresult   *result,
                                    int         row);
 
+/* Removes what a sales user may not see from a record of @entity: a vehicle's cost,
+ * and a proposed change of cost in a pending edit. */
+void        sr_record_hide_cost   (const char *entity,
+                                   JsonObject *record);
+
 /* {items, next} with next = a cursor after the last row's id when the page is full. */
 JsonNode   *sr_page_new           (JsonArray  *items,
                                    gint64      last_id,

@@ -238,10 +238,20 @@ sr_vehicle_for (const char *json_text,
                 SrRole      role,
                 GError    **error)
 {
+  return sr_record_for ("vehicle", json_text, role, error);
+}
+
+/* A record of @entity as this user may see it. */
+JsonNode *
+sr_record_for (const char *entity,
+               const char *json_text,
+               SrRole      role,
+               GError    **error)
+{
   JsonNode *node = sr_json_from_string (json_text, -1, error);
 
   if (node != NULL && role == SR_ROLE_SALES && JSON_NODE_HOLDS_OBJECT (node))
-    json_object_remove_member (json_node_get_object (node), "cost");
+    sr_record_hide_cost (entity, json_node_get_object (node));
 
   return node;
 }
@@ -253,10 +263,12 @@ vehicle_missing (gint64   id,
   sr_set_error (error, SR_ERROR_NOT_FOUND, NULL, "vehicle %" G_GINT64_FORMAT " not found", id);
 }
 
-static void
-map_write_error (SrDb     *db,
-                 GError  **local_error,
-                 GError  **error)
+/* Turns a failed write into the protocol's error where the schema refused it (a
+ * duplicate VIN, a bad branch, a range), else passes the failure on. */
+void
+sr_vehicle_write_error (SrDb     *db,
+                        GError  **local_error,
+                        GError  **error)
 {
   const char *constraint = sr_db_constraint (db);
 
@@ -390,7 +402,7 @@ sr_vehicles_create (SrDb    *db,
   result = sr_db_exec (db, sql_create, 2, values, &local_error);
   if (result == NULL)
     {
-      map_write_error (db, &local_error, error);
+      sr_vehicle_write_error (db, &local_error, error);
       return NULL;
     }
   if (!sr_db_commit (db, error))
@@ -419,14 +431,12 @@ sr_vehicle_apply (SrDb        *db,
                   GError     **error)
 {
   g_autoptr(PGresult) result = NULL;
-  g_autoptr(PGresult) current = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) changes_node = json_node_init_object (json_node_alloc (), changes);
   g_autofree char *changes_text = sr_json_to_string (changes_node, NULL);
   char id_text[32];
   char version_text[32];
   const char *values[3] = { id_text, version_text, changes_text };
-  GError *conflict;
 
   g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, id);
   g_snprintf (version_text, sizeof version_text, "%" G_GINT64_FORMAT, version);
@@ -434,19 +444,37 @@ sr_vehicle_apply (SrDb        *db,
   result = sr_db_exec (db, sql_update, 3, values, &local_error);
   if (result == NULL)
     {
-      map_write_error (db, &local_error, error);
+      sr_vehicle_write_error (db, &local_error, error);
       return NULL;
     }
   if (PQntuples (result) == 1)
     return sr_vehicle_for (PQgetvalue (result, 0, 0), role, error);
 
+  sr_vehicle_conflict (db, role, id, error);
+  return NULL;
+}
+
+/* Sets the error for a vehicle that was not at the version the caller expected:
+ * version_conflict with data.current, or not_found when it is gone (or not theirs). */
+void
+sr_vehicle_conflict (SrDb     *db,
+                     SrRole    role,
+                     gint64    id,
+                     GError  **error)
+{
+  g_autoptr(PGresult) current = NULL;
+  char id_text[32];
+  const char *values[1] = { id_text };
+  GError *conflict;
+
+  g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, id);
   current = sr_db_exec (db, sql_get, 1, values, error);
   if (current == NULL)
-    return NULL;
+    return;
   if (PQntuples (current) == 0)
     {
       vehicle_missing (id, error);
-      return NULL;
+      return;
     }
 
   conflict = sr_error_new (SR_ERROR_VERSION_CONFLICT, "version",
@@ -454,7 +482,6 @@ sr_vehicle_apply (SrDb        *db,
   sr_error_set_extra_member (conflict, "current",
                              sr_vehicle_for (PQgetvalue (current, 0, 0), role, NULL));
   g_propagate_error (error, conflict);
-  return NULL;
 }
 
 JsonNode *
@@ -622,21 +649,15 @@ list_sql (const SortKey *key,
   const char *cmp = descending ? "<" : ">";
   const char *dir = descending ? "DESC" : "ASC";
 
+  /* A '%' in the filter's text is literal here: it goes through as an argument. */
   sql = g_strdup_printf (
     "SELECT vehicle_json(v)::text, v.%1$s::text, v.id"
     "  FROM vehicles v"
-    " WHERE ($1::bigint IS NULL OR v.branch_id = $1)"
-    "   AND ($2::vehicle_status[] IS NULL OR v.status = ANY ($2))"
-    "   AND ($3::text IS NULL OR lower(v.make) = lower($3))"
-    "   AND ($4::fuel_type IS NULL OR v.fuel = $4)"
-    "   AND ($5::numeric IS NULL OR v.price >= $5)"
-    "   AND ($6::numeric IS NULL OR v.price <= $6)"
-    "   AND ($7::text IS NULL OR lower(v.stock_no || ' ' || v.vin || ' ' || v.make || ' ' ||"
-    "        v.model || ' ' || v.variant || ' ' || v.color) LIKE '%%' || $7 || '%%')"
+    " WHERE %5$s"
     "   AND ($8::text IS NULL OR (v.%1$s, v.id) %2$s ($8::%4$s, $9::bigint))"
     " ORDER BY v.%1$s %3$s, v.id %3$s"
     " LIMIT $10",
-    key->field, cmp, dir, key->type);
+    key->field, cmp, dir, key->type, SR_VEHICLE_FILTER_SQL);
 
   return g_intern_string (sql);
 }
@@ -731,61 +752,63 @@ like_pattern (const char *text)
   return g_string_free (out, FALSE);
 }
 
-/* status: one word or a list of words, as a PostgreSQL array literal. */
-static gboolean
-status_filter (JsonObject  *filter,
-               char       **out,
-               GError     **error)
+static const char *const filter_members[] = {
+  "status", "branch_id", "make", "fuel", "price_min", "price_max", "text", NULL
+};
+
+/* Reads vehicles.list's filter (NULL: none) into the values of SR_VEHICLE_FILTER_SQL.
+ * Sales and managers see their own branch only: another branch's filter matches
+ * nothing, as row-level security would say anyway. */
+gboolean
+sr_vehicle_filter_init (SrVehicleFilter  *self,
+                        JsonObject       *filter,
+                        const SrActor    *actor,
+                        GError          **error)
 {
-  JsonNode *node = json_object_get_member (filter, "status");
-  g_autoptr(GString) literal = NULL;
-  const char *one = NULL;
-  JsonArray *array;
+  gint64 branch_id = 0;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return TRUE;
+  memset (self, 0, sizeof *self);
+  if (filter == NULL)
+    filter = self->empty = json_object_new ();
 
-  if (JSON_NODE_HOLDS_VALUE (node))
+  if (!sr_param_only (filter, "filter", filter_members, error) ||
+      !sr_param_enum_set (filter, "status", sr_vehicle_status_names, &self->statuses, error) ||
+      !sr_param_int (filter, "branch_id", FALSE, 1, G_MAXINT64, &branch_id, error) ||
+      !sr_param_string (filter, "make", FALSE, 60, &self->values[2], error) ||
+      !sr_param_enum (filter, "fuel", FALSE, sr_fuel_names, &self->values[3], error) ||
+      !money_param (filter, "price_min", &self->values[4], error) ||
+      !money_param (filter, "price_max", &self->values[5], error) ||
+      !sr_param_string (filter, "text", FALSE, 100, &self->values[6], error))
     {
-      if (!sr_param_enum (filter, "status", FALSE, sr_vehicle_status_names, &one, error))
-        return FALSE;
-      *out = g_strdup_printf ("{%s}", one);
-      return TRUE;
-    }
-
-  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0 ||
-      json_array_get_length (json_node_get_array (node)) > 4)
-    {
-      sr_set_error (error, SR_ERROR_INVALID_PARAMS, "filter.status",
-                    "status is a status word or a list of them");
+      sr_error_prefix_field (*error, "filter");
       return FALSE;
     }
 
-  array = json_node_get_array (node);
-  literal = g_string_new ("{");
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  if (actor->role != SR_ROLE_ADMIN)
     {
-      JsonNode *element = json_array_get_element (array, i);
-      const char *word;
-
-      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING ||
-          !g_strv_contains (sr_vehicle_status_names, (word = json_node_get_string (element))))
-        {
-          sr_set_error (error, SR_ERROR_INVALID_PARAMS, "filter.status",
-                        "status must be among: incoming, in_stock, reserved, sold");
-          return FALSE;
-        }
-      g_string_append_printf (literal, "%s%s", i ? "," : "", word);
+      if (branch_id != 0 && branch_id != actor->branch_id)
+        branch_id = -1;
+      else
+        branch_id = actor->branch_id;
     }
-  g_string_append_c (literal, '}');
-  *out = g_string_free (g_steal_pointer (&literal), FALSE);
+
+  g_snprintf (self->branch_text, sizeof self->branch_text, "%" G_GINT64_FORMAT, branch_id);
+  self->values[0] = branch_id != 0 ? self->branch_text : NULL;
+  self->values[1] = self->statuses;
+  if (self->values[6] != NULL && *self->values[6] != '\0')
+    self->pattern = like_pattern (self->values[6]);
+  self->values[6] = self->pattern;
 
   return TRUE;
 }
 
-static const char *const filter_members[] = {
-  "status", "branch_id", "make", "fuel", "price_min", "price_max", "text", NULL
-};
+void
+sr_vehicle_filter_clear (SrVehicleFilter *self)
+{
+  g_clear_pointer (&self->statuses, g_free);
+  g_clear_pointer (&self->pattern, g_free);
+  g_clear_pointer (&self->empty, json_object_unref);
+}
 
 JsonNode *
 sr_vehicles_list (SrDb    *db,
@@ -793,24 +816,15 @@ sr_vehicles_list (SrDb    *db,
                   GError **error)
 {
   g_autoptr(PGresult) result = NULL;
-  g_autoptr(JsonObject) empty = json_object_new ();
-  g_autofree char *statuses = NULL;
-  g_autofree char *pattern = NULL;
+  g_auto(SrVehicleFilter) filter = { 0 };
   g_autofree char *cursor_value = NULL;
-  JsonObject *filter = empty;
+  JsonObject *filter_params = NULL;
   const SortKey *key = NULL;
   const char *sort = "stock_no";
   const char *after = NULL;
-  const char *make = NULL;
-  const char *fuel = NULL;
-  const char *price_min = NULL;
-  const char *price_max = NULL;
-  const char *text = NULL;
   gboolean descending = FALSE;
-  gint64 branch_id = 0;
   gint64 limit = 100;
   gint64 cursor_id = 0;
-  char branch_text[32];
   char cursor_id_text[32];
   char limit_text[32];
   const char *values[10] = { NULL };
@@ -818,23 +832,11 @@ sr_vehicles_list (SrDb    *db,
   JsonArray *items;
   int n;
 
-  if (!sr_param_object (call->params, "filter", FALSE, &filter, error) ||
+  if (!sr_param_object (call->params, "filter", FALSE, &filter_params, error) ||
       !sr_param_string (call->params, "sort", FALSE, 40, &sort, error) ||
-      !sr_param_paging (call->params, 100, 1000, &limit, &after, error))
+      !sr_param_paging (call->params, 100, 1000, &limit, &after, error) ||
+      !sr_vehicle_filter_init (&filter, filter_params, &call->actor, error))
     return NULL;
-
-  if (!sr_param_only (filter, "filter", filter_members, error) ||
-      !status_filter (filter, &statuses, error) ||
-      !sr_param_int (filter, "branch_id", FALSE, 1, G_MAXINT64, &branch_id, error) ||
-      !sr_param_string (filter, "make", FALSE, 60, &make, error) ||
-      !sr_param_enum (filter, "fuel", FALSE, sr_fuel_names, &fuel, error) ||
-      !money_param (filter, "price_min", &price_min, error) ||
-      !money_param (filter, "price_max", &price_max, error) ||
-      !sr_param_string (filter, "text", FALSE, 100, &text, error))
-    {
-      sr_error_prefix_field (*error, "filter");
-      return NULL;
-    }
 
   if (sort[0] == '-')
     {
@@ -854,29 +856,10 @@ sr_vehicles_list (SrDb    *db,
   if (after != NULL && !decode_cursor (after, key->field, descending, &cursor_value, &cursor_id, error))
     return NULL;
 
-  /* Other branches are simply not there for sales and managers (and row-level
-   * security says the same). */
-  if (call->actor.role != SR_ROLE_ADMIN)
-    {
-      if (branch_id != 0 && branch_id != call->actor.branch_id)
-        branch_id = -1;
-      else
-        branch_id = call->actor.branch_id;
-    }
-
-  g_snprintf (branch_text, sizeof branch_text, "%" G_GINT64_FORMAT, branch_id);
   g_snprintf (cursor_id_text, sizeof cursor_id_text, "%" G_GINT64_FORMAT, cursor_id);
   g_snprintf (limit_text, sizeof limit_text, "%" G_GINT64_FORMAT, limit + 1);
-  if (text != NULL && *text != '\0')
-    pattern = like_pattern (text);
 
-  values[0] = branch_id != 0 ? branch_text : NULL;
-  values[1] = statuses;
-  values[2] = make;
-  values[3] = fuel;
-  values[4] = price_min;
-  values[5] = price_max;
-  values[6] = pattern;
+  memcpy (values, filter.values, sizeof filter.values);
   values[7] = cursor_value;
   values[8] = cursor_value ? cursor_id_text : NULL;
   values[9] = limit_text;
