@@ -348,12 +348,12 @@ sweep_cb (gpointer user_data)
 }
 
 /* The feed's snapshots are kept a week (the protocol promises at least a day); the
- * audit log itself is never pruned. */
+ * audit log itself is never pruned. Bulk previews go an hour after they expire. */
 static const char sql_prune[] =
   "WITH a AS (DELETE FROM login_failures WHERE at < now() - interval '1 day' RETURNING 1),"
   "     b AS (DELETE FROM auth_sessions WHERE expires_at < now() RETURNING 1)"
   "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b),"
-  "       showroom_prune_feed(interval '7 days')";
+  "       showroom_prune_feed(interval '7 days'), showroom_prune_previews()";
 
 static JsonNode *
 prune_job (SrDb     *db,
