@@ -92,6 +92,19 @@ SKIPPED = {"SKIP"}
 passed = failed = skipped = 0
 problems = []
 
+
+def why(test):
+    """The lines of a failed test's output that say what failed (check's
+    file:line:F/E: lines, sanitizer reports), else its last lines: the end of
+    this script's output is what a CI log keeps."""
+    output = ((test.get("stdout") or "") + "\n" + (test.get("stderr") or "")).splitlines()
+    marks = (":F:", ":E:", "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+             "CRITICAL", "Timeout")
+    lines = [line for line in output if any(mark in line for mark in marks)]
+    if not lines:
+        lines = [line for line in output if line.strip()][-15:]
+    return ["    " + line[:300] for line in lines[:20]]
+
 with open(sys.argv[1]) as manifest:
     for line in manifest:
         fields = line.rstrip("\n").split("\t")
@@ -116,6 +129,7 @@ with open(sys.argv[1]) as manifest:
                     else:
                         run_failed += 1
                         problems.append(f"{result}: {test.get('name', '?')} ({label})")
+                        problems.extend(why(test))
         failed += run_failed
         if status != "0" and run_failed == 0:
             # meson test itself failed (rebuild, unknown setup...): count it once.
