@@ -346,15 +346,9 @@ file_batch (SrDb        *db,
   if (spent == NULL || !sr_db_commit (db, error))
     return NULL;
 
-  edits = json_array_sized_new (PQntuples (filed));
-  for (int i = 0; i < PQntuples (filed); i++)
-    {
-      JsonNode *edit = sr_edit_for (PQgetvalue (filed, i, 0), call->actor.role, error);
-
-      if (edit == NULL)
-        return NULL;
-      json_array_add_element (edits, edit);
-    }
+  edits = sr_edit_array (filed, PQntuples (filed), 0, call->actor.role, error);
+  if (edits == NULL)
+    return NULL;
 
   result = json_object_new ();
   json_object_set_int_member (result, "batch_id", sr_db_get_int (batch, 0, 0));

@@ -42,6 +42,29 @@ sr_edit_for (const char *json_text,
   return sr_record_for ("pending_edit", json_text, role, error);
 }
 
+/* The first @n_rows edits of a result (their JSON text in @column), as this user may
+ * see them. */
+JsonArray *
+sr_edit_array (PGresult  *result,
+               int        n_rows,
+               int        column,
+               SrRole     role,
+               GError   **error)
+{
+  g_autoptr(JsonArray) edits = json_array_sized_new (n_rows);
+
+  for (int i = 0; i < n_rows; i++)
+    {
+      JsonNode *edit = sr_edit_for (PQgetvalue (result, i, column), role, error);
+
+      if (edit == NULL)
+        return NULL;
+      json_array_add_element (edits, edit);
+    }
+
+  return g_steal_pointer (&edits);
+}
+
 /* Checks proposed changes as vehicles.update would check them; a sales user, who may
  * not see cost, may not propose one either. */
 gboolean
@@ -183,18 +206,9 @@ sr_edits_list (SrDb    *db,
     return NULL;
 
   n = MIN (PQntuples (result), limit);
-  items = json_array_sized_new (n);
-  for (int i = 0; i < n; i++)
-    {
-      JsonNode *edit = sr_edit_for (PQgetvalue (result, i, 0), call->actor.role, error);
-
-      if (edit == NULL)
-        {
-          json_array_unref (items);
-          return NULL;
-        }
-      json_array_add_element (items, edit);
-    }
+  items = sr_edit_array (result, n, 0, call->actor.role, error);
+  if (items == NULL)
+    return NULL;
 
   return sr_page_new (items, n > 0 ? sr_db_get_int (result, n - 1, 1) : 0,
                       PQntuples (result) > limit);
@@ -346,13 +360,12 @@ static const char sql_decide[] =
   " WHERE e.id = ANY ($1::bigint[])"
   " RETURNING pending_edit_json(e)::text, e.id";
 
-/* Sets the status of the locked pending edits; their new forms go into @edits. */
-static gboolean
+/* Sets the status of the locked pending edits; returns their new forms. */
+static JsonArray *
 decision_set (Decision       *self,
               SrDb           *db,
               const SrActor  *actor,
               const char     *status,
-              JsonArray      *edits,
               GError        **error)
 {
   g_autoptr(PGresult) result = NULL;
@@ -362,18 +375,9 @@ decision_set (Decision       *self,
   format_id (actor_text, sizeof actor_text, actor->id);
   result = sr_db_exec (db, sql_decide, 4, values, error);
   if (result == NULL)
-    return FALSE;
+    return NULL;
 
-  for (int i = 0; edits != NULL && i < PQntuples (result); i++)
-    {
-      JsonNode *edit = sr_edit_for (PQgetvalue (result, i, 0), actor->role, error);
-
-      if (edit == NULL)
-        return FALSE;
-      json_array_add_element (edits, edit);
-    }
-
-  return TRUE;
+  return sr_edit_array (result, PQntuples (result), 0, actor->role, error);
 }
 
 /* Every vehicle of the edits, locked, so nobody changes one between the check and
@@ -495,9 +499,8 @@ sr_edits_approve (SrDb    *db,
       json_array_add_element (vehicles, vehicle);
     }
 
-  edits = json_array_sized_new (decision.n_pending);
-  if (!decision_set (&decision, db, &call->actor, "approved", edits, error) ||
-      !sr_db_commit (db, error))
+  edits = decision_set (&decision, db, &call->actor, "approved", error);
+  if (edits == NULL || !sr_db_commit (db, error))
     return NULL;
 
   result = json_object_new ();
@@ -524,9 +527,8 @@ decide (SrDb        *db,
       !decision_lock (&decision, db, &call->actor, withdrawing, error))
     return NULL;
 
-  edits = json_array_sized_new (decision.n_pending);
-  if (!decision_set (&decision, db, &call->actor, status, edits, error) ||
-      !sr_db_commit (db, error))
+  edits = decision_set (&decision, db, &call->actor, status, error);
+  if (edits == NULL || !sr_db_commit (db, error))
     return NULL;
 
   if (withdrawing)

@@ -334,6 +334,64 @@ sr_test_wait_until (gboolean (*check) (gpointer),
 }
 
 typedef struct {
+  guint      done;
+  guint      n;
+  JsonNode **results;
+  GError   **errors;
+} Race;
+
+typedef struct {
+  Race  *race;
+  guint  index;
+} Racer;
+
+static void
+race_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Racer *racer = user_data;
+
+  racer->race->results[racer->index] =
+    sr_connection_call_finish (SR_CONNECTION (object), result, &racer->race->errors[racer->index]);
+  racer->race->done++;
+}
+
+static gboolean
+race_over (gpointer data)
+{
+  Race *race = data;
+
+  return race->done == race->n;
+}
+
+void
+sr_test_race (SrConnection **connections,
+              guint          n,
+              const char    *method,
+              const char   **params,
+              JsonNode     **results,
+              GError       **errors)
+{
+  g_autofree Racer *racers = g_new0 (Racer, n);
+  Race race = { 0, n, results, errors };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonNode) node = sr_json_from_string (params[i], -1, NULL);
+
+      ck_assert_msg (node != NULL && JSON_NODE_HOLDS_OBJECT (node), "bad params: %s", params[i]);
+      results[i] = NULL;
+      errors[i] = NULL;
+      racers[i].race = &race;
+      racers[i].index = i;
+      sr_connection_call_async (connections[i], method, json_node_get_object (node), NULL,
+                                race_cb, &racers[i]);
+    }
+  sr_test_wait_until (race_over, &race);
+}
+
+typedef struct {
   gboolean  done;
   gboolean  ok;
   JsonNode *result;

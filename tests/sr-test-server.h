@@ -81,6 +81,15 @@ GError       *sr_test_call_fails           (SrConnection *connection,
                                             const char   *params,
                                             const char   *reason);
 
+/* Sends @method with @params[i] on @connections[i], every request out before any
+ * answer is read, and waits for all n: results[i] or errors[i] is set. For races. */
+void          sr_test_race                 (SrConnection **connections,
+                                            guint          n,
+                                            const char    *method,
+                                            const char   **params,
+                                            JsonNode     **results,
+                                            GError       **errors);
+
 /* The call must succeed; fails the test with the error message otherwise. */
 JsonNode     *sr_test_call_ok              (SrConnection *connection,
                                             const char   *method,

@@ -654,45 +654,16 @@ END_TEST
 
 /* --- the race ------------------------------------------------------------------------------ */
 
-typedef struct {
-  guint      done;
-  JsonNode  *results[N_APPROVERS];
-  GError    *errors[N_APPROVERS];
-} Race;
-
-typedef struct {
-  Race  *race;
-  guint  index;
-} Racer;
-
-static void
-race_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Racer *racer = user_data;
-
-  racer->race->results[racer->index] =
-    sr_connection_call_finish (SR_CONNECTION (object), result, &racer->race->errors[racer->index]);
-  racer->race->done++;
-}
-
-static gboolean
-race_over (gpointer data)
-{
-  return ((Race *) data)->done == N_APPROVERS;
-}
-
 START_TEST (test_concurrent_approvals)
 {
   SrConnection *connections[N_APPROVERS];
-  Racer racers[N_APPROVERS];
-  Race race = { 0 };
+  const char *params[N_APPROVERS];
+  JsonNode *results[N_APPROVERS];
+  GError *errors[N_APPROVERS];
   g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
   g_autoptr(SrConnection) sales = sr_test_connect_as (server, "sales@mumbai.test");
   g_autoptr(JsonNode) edit = NULL;
   g_autoptr(JsonNode) vehicle = NULL;
-  g_autoptr(JsonNode) params = NULL;
   g_autofree char *text = NULL;
   g_autofree char *status = NULL;
   g_autofree char *count_sql = NULL;
@@ -702,29 +673,22 @@ START_TEST (test_concurrent_approvals)
 
   edit = propose (sales, id, 1, "{\"price\":\"829000.00\"}");
   text = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT "}", sr_test_get_int (edit, "id"));
-  params = sr_json_from_string (text, -1, NULL);
-
-  for (guint i = 0; i < N_APPROVERS; i++)
-    connections[i] = sr_test_connect_as (server, i % 2 ? "manager@mumbai.test" : "admin@mumbai.test");
-
-  /* Every request is out before any answer is looked at. */
   for (guint i = 0; i < N_APPROVERS; i++)
     {
-      racers[i].race = &race;
-      racers[i].index = i;
-      sr_connection_call_async (connections[i], "edits.approve", json_node_get_object (params),
-                                NULL, race_cb, &racers[i]);
+      connections[i] = sr_test_connect_as (server, i % 2 ? "manager@mumbai.test" : "admin@mumbai.test");
+      params[i] = text;
     }
-  sr_test_wait_until (race_over, &race);
+
+  sr_test_race (connections, N_APPROVERS, "edits.approve", params, results, errors);
 
   for (guint i = 0; i < N_APPROVERS; i++)
     {
-      if (race.results[i] != NULL)
+      if (results[i] != NULL)
         won++;
       else
         {
-          ck_assert_msg (g_error_matches (race.errors[i], SR_ERROR, SR_ERROR_ALREADY_DECIDED),
-                         "approver %u failed with %s", i, race.errors[i]->message);
+          ck_assert_msg (g_error_matches (errors[i], SR_ERROR, SR_ERROR_ALREADY_DECIDED),
+                         "approver %u failed with %s", i, errors[i]->message);
           decided++;
         }
     }
@@ -743,8 +707,8 @@ START_TEST (test_concurrent_approvals)
 
   for (guint i = 0; i < N_APPROVERS; i++)
     {
-      g_clear_pointer (&race.results[i], json_node_unref);
-      g_clear_error (&race.errors[i]);
+      g_clear_pointer (&results[i], json_node_unref);
+      g_clear_error (&errors[i]);
       g_object_unref (connections[i]);
     }
 }

@@ -818,40 +818,12 @@ START_TEST (test_update_refusals)
 }
 END_TEST
 
-typedef struct {
-  guint      done;
-  JsonNode  *results[N_RACERS];
-  GError    *errors[N_RACERS];
-} Race;
-
-typedef struct {
-  Race *race;
-  guint index;
-} Racer;
-
-static void
-race_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Racer *racer = user_data;
-
-  racer->race->results[racer->index] =
-    sr_connection_call_finish (SR_CONNECTION (object), result, &racer->race->errors[racer->index]);
-  racer->race->done++;
-}
-
-static gboolean
-race_over (gpointer data)
-{
-  return ((Race *) data)->done == N_RACERS;
-}
-
 START_TEST (test_update_race)
 {
   SrConnection *connections[N_RACERS];
-  Racer racers[N_RACERS];
-  Race race = { 0 };
+  char *params[N_RACERS];
+  JsonNode *results[N_RACERS];
+  GError *errors[N_RACERS];
   g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
   g_autoptr(JsonNode) start = NULL;
   g_autoptr(JsonNode) final = NULL;
@@ -872,36 +844,28 @@ START_TEST (test_update_race)
   logged = sr_test_query_int (dbname, sql);
 
   for (guint i = 0; i < N_RACERS; i++)
-    connections[i] = sr_test_connect_as (server, i % 2 ? "manager@mumbai.test" : "admin@mumbai.test");
-
-  /* Every request is out before any answer is looked at. */
-  for (guint i = 0; i < N_RACERS; i++)
     {
-      g_autofree char *text = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"version\":%" G_GINT64_FORMAT
-                                               ",\"changes\":{\"notes\":\"writer %u\"}}", id, version, i);
-      g_autoptr(JsonNode) params = sr_json_from_string (text, -1, NULL);
-
-      racers[i].race = &race;
-      racers[i].index = i;
-      sr_connection_call_async (connections[i], "vehicles.update", json_node_get_object (params),
-                                NULL, race_cb, &racers[i]);
+      connections[i] = sr_test_connect_as (server, i % 2 ? "manager@mumbai.test" : "admin@mumbai.test");
+      params[i] = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"version\":%" G_GINT64_FORMAT
+                                   ",\"changes\":{\"notes\":\"writer %u\"}}", id, version, i);
     }
-  sr_test_wait_until (race_over, &race);
+
+  sr_test_race (connections, N_RACERS, "vehicles.update", (const char **) params, results, errors);
 
   for (guint i = 0; i < N_RACERS; i++)
     {
-      if (race.results[i] != NULL)
+      if (results[i] != NULL)
         {
           won++;
           winner = i;
-          ck_assert_int_eq (sr_test_get_int (race.results[i], "version"), version + 1);
+          ck_assert_int_eq (sr_test_get_int (results[i], "version"), version + 1);
         }
       else
         {
-          JsonObject *extra = sr_error_get_extra (race.errors[i]);
+          JsonObject *extra = sr_error_get_extra (errors[i]);
 
-          ck_assert_msg (g_error_matches (race.errors[i], SR_ERROR, SR_ERROR_VERSION_CONFLICT),
-                         "writer %u failed with %s", i, race.errors[i]->message);
+          ck_assert_msg (g_error_matches (errors[i], SR_ERROR, SR_ERROR_VERSION_CONFLICT),
+                         "writer %u failed with %s", i, errors[i]->message);
           conflicts++;
           ck_assert_msg (extra != NULL && json_object_has_member (extra, "current"), "no data.current");
           ck_assert_int_eq (sr_test_get_int (json_object_get_member (extra, "current"), "version"),
@@ -922,8 +886,9 @@ START_TEST (test_update_race)
 
   for (guint i = 0; i < N_RACERS; i++)
     {
-      g_clear_pointer (&race.results[i], json_node_unref);
-      g_clear_error (&race.errors[i]);
+      g_clear_pointer (&results[i], json_node_unref);
+      g_clear_error (&errors[i]);
+      g_free (params[i]);
       g_object_unref (connections[i]);
     }
 }
