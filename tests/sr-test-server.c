@@ -241,8 +241,17 @@ sr_test_fixture_stop (char         **dbname,
                       SrTestServer **server_ptr)
 {
   SrTestServer *server = *server_ptr;
+  int status = sr_test_server_stop (server);
 
-  ck_assert_int_eq (sr_test_server_stop (server), 0);
+  if (status != 0)
+    {
+      g_autofree char *log = sr_test_server_get_log (server);
+      gsize len = strlen (log);
+
+      /* The end of what it said is where it says why. */
+      ck_abort_msg ("showroomd exited with status %d; its log ends:\n%s", status,
+                    len > 6000 ? log + len - 6000 : log);
+    }
   g_clear_pointer (server_ptr, sr_test_server_free);
   g_clear_pointer (conninfo, g_free);
   if (dbname != NULL)
