@@ -99,7 +99,9 @@ op_params (BulkOp         *op,
                         "price_pct must be between -100 and 1000");
           return FALSE;
         }
-      g_ascii_dtostr (op->pct, sizeof op->pct, pct);
+      /* As the user wrote it: 0.3 is "0.3", not the double's 0.29999999999999999,
+       * which would round 15.045 down. */
+      g_ascii_formatd (op->pct, sizeof op->pct, "%.15g", pct);
       return TRUE;
     }
 
