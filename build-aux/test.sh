@@ -99,11 +99,12 @@ def why(test):
     this script's output is what a CI log keeps."""
     output = ((test.get("stdout") or "") + "\n" + (test.get("stderr") or "")).splitlines()
     marks = (":F:", ":E:", "ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
-             "CRITICAL", "Timeout")
+             "SUMMARY:", "CRITICAL", "Timeout", "    #0 ", "    #1 ", "    #2 ", "    #3 ",
+             "    #4 ", "    #5 ")
     lines = [line for line in output if any(mark in line for mark in marks)]
     if not lines:
         lines = [line for line in output if line.strip()][-15:]
-    return ["    " + line[:300] for line in lines[:20]]
+    return ["    " + line[:300] for line in lines[:30]]
 
 with open(sys.argv[1]) as manifest:
     for line in manifest:
