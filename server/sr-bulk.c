@@ -120,39 +120,59 @@ prefixed:
   return FALSE;
 }
 
-/* One statement: the rows, their before and after, and the stored preview. The
- * values after are what the vehicle would hold (jsonb_populate_record applies the
- * column types), shown by vehicle_json like every other vehicle value. */
-static const char sql_preview[] =
-  "WITH p AS ("
-  "  INSERT INTO bulk_previews (user_id, branch_id, op, expires_at)"
-  "  VALUES ($8, $9, $10::jsonb, now() + interval '15 minutes')"
-  "  RETURNING id, expires_at),"
+/* One statement: the rows, their before and after, and the stored preview. $1..$7 are
+ * the filter, $8 the user, $9 their branch, $10 the op; the rows differ by operation. */
+#define PREVIEW_HEAD \
+  "WITH p AS (" \
+  "  INSERT INTO bulk_previews (user_id, branch_id, op, expires_at)" \
+  "  VALUES ($8, $9, $10::jsonb, now() + interval '15 minutes')" \
+  "  RETURNING id, expires_at)," \
   " rows AS ("
+
+#define PREVIEW_TAIL \
+  "   ORDER BY v.stock_no LIMIT " MAX_ROWS_TEXT " + 1)," \
+  " ins AS (" \
+  "  INSERT INTO bulk_preview_rows (preview_id, user_id, vehicle_id, stock_no, version, before," \
+  "                                 after)" \
+  "  SELECT p.id, $8, r.id, r.stock_no, r.version, r.before, r.after FROM p, rows r)" \
+  " SELECT p.id, to_json(p.expires_at) #>> '{}', (SELECT count(*) FROM rows)," \
+  "        (SELECT coalesce(json_agg(json_build_object('id', r.id, 'stock_no', r.stock_no," \
+  "                                   'before', r.before, 'after', r.after)" \
+  "                  ORDER BY r.stock_no), '[]')::text FROM rows r)," \
+  "        (SELECT min(r.stock_no) FROM rows r WHERE (r.after ->> 'price') LIKE '-%')" \
+  "   FROM p"
+
+/* A price operation: $11 a percentage or $12 an amount. The new price is computed in
+ * numeric, rounded half away from zero, and typed as the column is (an amount past
+ * its 10 digits fails here, as the update would). */
+static const char sql_preview_price[] =
+  PREVIEW_HEAD
+  "  SELECT v.id, v.stock_no, v.version,"
+  "         jsonb_build_object('price', to_char(v.price, 'FM9999999990.00')) AS before,"
+  "         jsonb_build_object('price', to_char(x.price, 'FM9999999990.00')) AS after"
+  "    FROM vehicles v"
+  "   CROSS JOIN LATERAL (SELECT (CASE WHEN $11::numeric IS NOT NULL"
+  "                                    THEN round(v.price + v.price * $11::numeric / 100, 2)"
+  "                                    ELSE v.price + $12::numeric END)::numeric(12, 2) AS price) x"
+  "   WHERE " SR_VEHICLE_FILTER_SQL
+  "     AND x.price <> v.price"
+  PREVIEW_TAIL;
+
+/* A `set`: $11. The values after are what the vehicle would hold (jsonb_populate_record
+ * applies the column types), shown by vehicle_json like every other vehicle value;
+ * OFFSET 0 keeps each record built once rather than once per field read. */
+static const char sql_preview_set[] =
+  PREVIEW_HEAD
   "  SELECT v.id, v.stock_no, v.version, d.before, d.after"
   "    FROM vehicles v"
-  "   CROSS JOIN LATERAL (SELECT coalesce($11::jsonb, jsonb_build_object('price',"
-  "                 CASE WHEN $12::numeric IS NOT NULL"
-  "                      THEN round(v.price + v.price * $12::numeric / 100, 2)"
-  "                      ELSE v.price + $13::numeric END)) AS changes) x"
-  "   CROSS JOIN LATERAL (SELECT vehicle_json(v) AS b,"
-  "                              vehicle_json(jsonb_populate_record(v, x.changes)) AS a) j"
+  "   CROSS JOIN LATERAL (SELECT jsonb_populate_record(v, $11::jsonb) AS n OFFSET 0) r"
+  "   CROSS JOIN LATERAL (SELECT vehicle_json(v) AS b, vehicle_json(r.n) AS a OFFSET 0) j"
   "   CROSS JOIN LATERAL (SELECT jsonb_object_agg(k, j.b -> k) AS before,"
   "                              jsonb_object_agg(k, j.a -> k) AS after"
-  "                         FROM jsonb_object_keys(x.changes) k) d"
+  "                         FROM jsonb_object_keys($11::jsonb) k) d"
   "   WHERE " SR_VEHICLE_FILTER_SQL
   "     AND d.before <> d.after"
-  "   ORDER BY v.stock_no LIMIT " MAX_ROWS_TEXT " + 1),"
-  " ins AS ("
-  "  INSERT INTO bulk_preview_rows (preview_id, user_id, vehicle_id, stock_no, version, before,"
-  "                                 after)"
-  "  SELECT p.id, $8, r.id, r.stock_no, r.version, r.before, r.after FROM p, rows r)"
-  " SELECT p.id, to_json(p.expires_at) #>> '{}', (SELECT count(*) FROM rows),"
-  "        (SELECT coalesce(json_agg(json_build_object('id', r.id, 'stock_no', r.stock_no,"
-  "                                   'before', r.before, 'after', r.after)"
-  "                  ORDER BY r.stock_no), '[]')::text FROM rows r),"
-  "        (SELECT min(r.stock_no) FROM rows r WHERE (r.after ->> 'price') LIKE '-%')"
-  "   FROM p";
+  PREVIEW_TAIL;
 
 JsonNode *
 sr_bulk_preview (SrDb    *db,
@@ -170,7 +190,9 @@ sr_bulk_preview (SrDb    *db,
   BulkOp op;
   char user_text[32];
   char branch_text[32];
-  const char *values[13] = { NULL };
+  const char *values[12] = { NULL };
+  const char *sql;
+  int n_values;
   gint64 count;
   GString *text;
 
@@ -193,13 +215,23 @@ sr_bulk_preview (SrDb    *db,
   values[7] = user_text;
   values[8] = branch_text;
   values[9] = op_text;
-  values[10] = set_text;
-  values[11] = op.pct[0] ? op.pct : NULL;
-  values[12] = op.add;
+  if (set_text != NULL)
+    {
+      sql = sql_preview_set;
+      values[10] = set_text;
+      n_values = 11;
+    }
+  else
+    {
+      sql = sql_preview_price;
+      values[10] = op.pct[0] ? op.pct : NULL;
+      values[11] = op.add;
+      n_values = 12;
+    }
 
   if (!sr_db_begin (db, "direct", error))
     return NULL;
-  result = sr_db_exec (db, sql_preview, G_N_ELEMENTS (values), values, &local_error);
+  result = sr_db_exec (db, sql, n_values, values, &local_error);
   if (result == NULL)
     {
       if (sr_db_failed_with (db, NUMERIC_OUT_OF_RANGE, NULL))

@@ -95,9 +95,11 @@ sr_db_connect (const char  *conninfo,
       return NULL;
     }
 
-  /* Timestamps go out as RFC 3339 in UTC; a runaway statement cannot hold a worker. */
+  /* Timestamps go out as RFC 3339 in UTC; a runaway statement cannot hold a worker.
+   * No JIT: every statement here is short, and compiling one cost more than running
+   * it whenever the planner's guess of its size ran high. */
   result = PQexec (conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '60s'; "
-                         "SET application_name = 'showroomd'");
+                         "SET application_name = 'showroomd'; SET jit = off");
   PQclear (result);
 
   user = PQuser (conn);
