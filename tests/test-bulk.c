@@ -1477,8 +1477,8 @@ START_TEST (test_scope_other_branch)
   {
     g_autofree char *a_params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT "}", a);
     g_autofree char *b_params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT "}", b);
-    g_autoptr(GError) gone_a = sr_test_call_fails (manager, "vehicles.get", a_params, "not_found");
-    g_autoptr(GError) gone_b = sr_test_call_fails (manager, "vehicles.get", b_params, "not_found");
+    g_error_free (sr_test_call_fails (manager, "vehicles.get", a_params, "not_found"));
+    g_error_free (sr_test_call_fails (manager, "vehicles.get", b_params, "not_found"));
   }
 }
 END_TEST

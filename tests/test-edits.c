@@ -129,6 +129,15 @@ refused (SrConnection *connection,
 }
 
 static void
+expect_refused (SrConnection *connection,
+                const char   *method,
+                const char   *params,
+                const char   *reason)
+{
+  g_error_free (refused (connection, method, params, reason));
+}
+
+static void
 refused_field (SrConnection *connection,
                const char   *method,
                const char   *params,
@@ -204,8 +213,8 @@ find_event (Watcher    *self,
 static void
 settle (Watcher *self)
 {
-  g_autoptr(JsonNode) pong = sr_test_call_ok (self->connection, "ping", NULL);
-  g_autoptr(JsonNode) again = sr_test_call_ok (self->connection, "ping", NULL);
+  json_node_unref (sr_test_call_ok (self->connection, "ping", NULL));
+  json_node_unref (sr_test_call_ok (self->connection, "ping", NULL));
 }
 
 typedef struct {
@@ -382,11 +391,9 @@ START_TEST (test_list_scoped)
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *changes = g_strdup_printf ("{\"notes\":\"mumbai %u\"}", i);
-      g_autoptr(JsonNode) edit = propose (sales, mumbai, 1, changes);
+      json_node_unref (propose (sales, mumbai, 1, changes));
     }
-  {
-    g_autoptr(JsonNode) edit = propose (pune_sales, pune, 1, "{\"notes\":\"pune\"}");
-  }
+  json_node_unref (propose (pune_sales, pune, 1, "{\"notes\":\"pune\"}"));
   cost_edit = propose (manager, mumbai, 1, "{\"cost\":\"450000.00\",\"notes\":\"cost fix\"}");
   cost_id = sr_test_get_int (cost_edit, "id");
 
@@ -529,13 +536,13 @@ START_TEST (test_own_edit)
     ck_assert_int_eq (error->code, SR_ERROR_OWN_EDIT);
   }
   {
-    g_autoptr(GError) error = refused (manager, "edits.reject", params, "own_edit");
+    expect_refused (manager, "edits.reject", params, "own_edit");
   }
 
   admins = propose (admin, id, 1, "{\"price\":\"790000.00\"}");
   admin_params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT "}", sr_test_get_int (admins, "id"));
   {
-    g_autoptr(GError) error = refused (admin, "edits.approve", admin_params, "own_edit");
+    expect_refused (admin, "edits.approve", admin_params, "own_edit");
   }
 
   /* Four eyes: the admin may decide the manager's. */
@@ -559,17 +566,17 @@ START_TEST (test_decide_refusals)
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"note\":\"no\"}", sr_test_get_int (edit, "id"));
 
   /* Another branch's manager does not see it; sales may not decide at all. */
-  g_autoptr(GError) other = refused (pune_manager, "edits.approve", params, "not_found");
-  g_autoptr(GError) other_reject = refused (pune_manager, "edits.reject", params, "not_found");
-  g_autoptr(GError) role = refused (sales, "edits.approve", params, "forbidden");
-  g_autoptr(GError) role_reject = refused (sales, "edits.reject", params, "forbidden");
+  expect_refused (pune_manager, "edits.approve", params, "not_found");
+  expect_refused (pune_manager, "edits.reject", params, "not_found");
+  expect_refused (sales, "edits.approve", params, "forbidden");
+  expect_refused (sales, "edits.reject", params, "forbidden");
 
   refused_field (manager, "edits.approve", "{}", "invalid_params", "id");
   refused_field (manager, "edits.approve", "{\"id\":1,\"batch_id\":1}", "invalid_params", "batch_id");
   refused_field (manager, "edits.approve", "{\"id\":\"1\"}", "invalid_params", "id");
   refused_field (manager, "edits.approve", "{\"id\":-4}", "invalid_params", "id");
-  g_autoptr(GError) missing = refused (manager, "edits.approve", "{\"id\":999999}", "not_found");
-  g_autoptr(GError) no_batch = refused (manager, "edits.approve", "{\"batch_id\":999999}", "not_found");
+  expect_refused (manager, "edits.approve", "{\"id\":999999}", "not_found");
+  expect_refused (manager, "edits.approve", "{\"batch_id\":999999}", "not_found");
 
   /* An admin of any branch may. */
   approved = sr_test_call_ok (pune_admin, "edits.approve", params);
@@ -613,7 +620,7 @@ START_TEST (test_stale)
   status = edit_status (sr_test_get_int (edit, "id"));
   ck_assert_str_eq (status, "stale");
   {
-    g_autoptr(GError) decided = refused (manager, "edits.approve", params, "already_decided");
+    expect_refused (manager, "edits.approve", params, "already_decided");
   }
 
   /* A change made straight in the database counts too. */
@@ -753,7 +760,7 @@ START_TEST (test_reject)
   ck_assert_str_eq (json_object_get_string_member (json_object_get_object_member (event, "data"), "note"),
                     "below cost");
   {
-    g_autoptr(GError) error = refused (manager, "edits.approve", params, "already_decided");
+    expect_refused (manager, "edits.approve", params, "already_decided");
   }
 
   watcher_stop (&proposer);
@@ -775,10 +782,10 @@ START_TEST (test_withdraw)
 
   /* Only the proposer: not the branch's manager, not another branch. */
   {
-    g_autoptr(GError) error = refused (manager, "edits.withdraw", params, "forbidden");
+    expect_refused (manager, "edits.withdraw", params, "forbidden");
   }
   {
-    g_autoptr(GError) error = refused (pune_sales, "edits.withdraw", params, "not_found");
+    expect_refused (pune_sales, "edits.withdraw", params, "not_found");
   }
   refused_field (sales, "edits.withdraw", "{}", "invalid_params", "id");
 
@@ -787,10 +794,10 @@ START_TEST (test_withdraw)
   ck_assert_int_eq (sr_test_get_int (withdrawn, "decided_by.id"), 3);
 
   {
-    g_autoptr(GError) error = refused (sales, "edits.withdraw", params, "already_decided");
+    expect_refused (sales, "edits.withdraw", params, "already_decided");
   }
   {
-    g_autoptr(GError) error = refused (manager, "edits.approve", params, "already_decided");
+    expect_refused (manager, "edits.approve", params, "already_decided");
   }
 }
 END_TEST
