@@ -651,13 +651,16 @@ list_sql (const SortKey *key,
   const char *dir = descending ? "DESC" : "ASC";
 
   /* A '%' in the filter's text is literal here: it goes through as an argument. */
+  /* The page is chosen first and only its rows are turned into JSON: a sort without
+   * an index (price, say) must not build a document for every vehicle it passes. */
   sql = g_strdup_printf (
     "SELECT (vehicle_json(v)%6$s)::text, v.%1$s::text, v.id"
-    "  FROM vehicles v"
-    " WHERE %5$s"
-    "   AND ($8::text IS NULL OR (v.%1$s, v.id) %2$s ($8::%4$s, $9::bigint))"
-    " ORDER BY v.%1$s %3$s, v.id %3$s"
-    " LIMIT $10",
+    "  FROM (SELECT * FROM vehicles v"
+    "         WHERE %5$s"
+    "           AND ($8::text IS NULL OR (v.%1$s, v.id) %2$s ($8::%4$s, $9::bigint))"
+    "         ORDER BY v.%1$s %3$s, v.id %3$s"
+    "         LIMIT $10) v"
+    " ORDER BY v.%1$s %3$s, v.id %3$s",
     key->field, cmp, dir, key->type, SR_VEHICLE_FILTER_SQL, hide_cost ? " - 'cost'" : "");
 
   return g_intern_string (sql);
