@@ -2,7 +2,7 @@
  *
  * Starts a private PostgreSQL and a showroomd, runs each scenario, prints a table and,
  * as the last line, one JSON object. Progress goes to stderr. Run as:
- *   showroom-bench [--quick] [--showroomd PATH] [--only get,fanout100,...]
+ *   showroom-bench [--quick] [--showroomd PATH] [--only get,fanout100,...,bulk]
  * Exit status: 0 every bar met, 3 a bar missed, 1 the benchmark could not run, 2 usage.
  */
 #define G_LOG_DOMAIN "sr-bench"
@@ -23,6 +23,11 @@
 #include "sr-rpc.h"
 #include "sr-bench-env.h"
 #include "sr-bench-net.h"
+#ifdef SR_HAVE_CLIENT_CORE
+#include "sr-vehicle-filter.h"
+#include "sr-vehicle-sorter.h"
+#include "sr-vehicle-store.h"
+#endif
 
 #define N_BRANCHES        4
 #define SETUP_WINDOW      8     /* connections being set up at once (listen backlog: 10) */
@@ -52,6 +57,7 @@ typedef struct {
   gint      throughput_seconds;
   gint      throughput_lag;
   gint      idle_clients;
+  gint      bulk_rounds;
   gboolean  pgbench_superuser;
   gboolean  hold;
   gint      pool_size;
@@ -72,6 +78,14 @@ typedef struct {
   double fanout1000_msgs_per_s;
   double throughput_lost;
   double idle_kib_per_conn;
+  double bulk_preview_ms;
+  double bulk_apply_ms;
+  double bulk_floor_ms;
+  double client_load_ms;
+  double client_pg_ms;
+  double client_filter_ms;
+  double client_sort_ms;
+  double client_null_ms;
 } Results;
 
 typedef struct {
@@ -1138,6 +1152,946 @@ run_fanout100 (Bench   *bench,
                              &bench->results.fanout100_lost, error);
 }
 
+/* Bulk updates: bulk.preview and bulk.apply over 10,000 vehicles, beside the same change
+ * made by one UPDATE straight on the database */
+
+#define BULK_ROWS        10000   /* bulk.preview's limit */
+#define BULK_MAKE        "Benchmark"
+#define BULK_FLOOR_MAKE  "Benchfloor"
+#define CALL_TIMEOUT_S   120
+#define QUIET_TIMEOUT_S  30
+
+/* Two sets of BULK_ROWS vehicles shaped like the seed's, one make for the server's bulk
+ * calls and one for the direct UPDATE, so that neither run meets rows the other has
+ * just rewritten; interleaved, so both sets sit on the same kind of pages. Their VINs
+ * start with Z, which the seed's (hex digits) never do. Written like the seed, without
+ * the log triggers. */
+static const char sql_bulk_seed[] =
+  "INSERT INTO vehicles (vin, make, model, variant, year, color, fuel, odometer_km, price,"
+  "                      cost, status, branch_id, location, arrived_on)"
+  " SELECT 'Z' || upper(substr(md5(i::text), 1, 10)) || lpad(i::text, 6, '0'),"
+  "        CASE WHEN i % 2 = 0 THEN '" BULK_MAKE "' ELSE '" BULK_FLOOR_MAKE "' END,"
+  "        (ARRAY['Swift','Creta','Nexon','XUV700','Seltos','Innova','City','Kushaq','Baleno',"
+  "               'Venue','Punch','Thar'])[1 + i % 12],"
+  "        (ARRAY['LXi','VXi','ZXi','Base','Top','AT'])[1 + i % 6],"
+  "        2015 + i % 10,"
+  "        (ARRAY['White','Silver','Red','Blue','Black','Grey','Brown'])[1 + i % 7],"
+  "        (ARRAY['petrol','diesel','electric','hybrid','cng'])[1 + i % 5]::fuel_type,"
+  "        (i * 37) % 150000,"
+  "        (300000 + (i * 7919) % 2500000)::numeric(12, 2),"
+  "        (250000 + (i * 7919) % 2000000)::numeric(12, 2),"
+  "        (ARRAY['incoming','in_stock','in_stock','in_stock','reserved','sold'])[1 + i % 6]::vehicle_status,"
+  "        1 + i % $2::int,"
+  "        'Bay ' || i % 50,"
+  "        current_date - i % 365"
+  "   FROM generate_series(1, 2 * $1::int) i";
+
+static gboolean
+bulk_seed (Bench   *bench,
+           GError **error)
+{
+  g_autoptr(PGconn) conn = sr_bench_env_connect (bench->env, error);
+  g_autofree char *rows = g_strdup_printf ("%d", BULK_ROWS);
+  g_autofree char *branches = g_strdup_printf ("%d", N_BRANCHES);
+  const char *values[] = { rows, branches };
+
+  if (conn == NULL)
+    return FALSE;
+
+  return sr_bench_exec (conn, "SET session_replication_role = replica", 0, NULL, error) &&
+         sr_bench_exec (conn, sql_bulk_seed, 2, values, error) &&
+         sr_bench_exec (conn, "SET session_replication_role = DEFAULT", 0, NULL, error);
+}
+
+/* Waits until showroomd and PostgreSQL have been nearly idle for a quarter of a second.
+ * After 10,000 changes the server's feed is still reading them from the log for a
+ * while; that belongs to no call, and must not be timed as part of the next one. */
+static void
+wait_quiet (Bench *bench)
+{
+  gint64 deadline = g_get_monotonic_time () + QUIET_TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!interrupted && g_get_monotonic_time () < deadline)
+    {
+      SrBenchCpu before, after, d;
+      guint64 busy;
+
+      sr_bench_env_sample_cpu (bench->env, &before);
+      spin (bench, 250);
+      sr_bench_env_sample_cpu (bench->env, &after);
+      sr_bench_cpu_diff (&after, &before, &d);
+      busy = d.server_main_user + d.server_main_sys + d.server_db_user + d.server_db_sys +
+             d.server_other_user + d.server_other_sys + d.pg_user + d.pg_sys;
+      /* Under a tenth of one CPU: /proc counts in ticks of 10 ms. */
+      if (busy * 10 < d.wall)
+        return;
+    }
+
+  progress (bench, "bulk: showroomd and PostgreSQL still busy after %d s; going on",
+            QUIET_TIMEOUT_S);
+}
+
+typedef struct {
+  gint64    wait_id;
+  char     *frame;
+  gsize     len;
+  gint64    received_us;
+  gboolean  closed;
+} Reply;
+
+static void
+reply_frame_cb (SrBenchClient *client,
+                const char    *data,
+                gsize          len,
+                gint64         now_us,
+                gpointer       user_data)
+{
+  Reply *reply = user_data;
+  gint64 id;
+  gboolean is_error;
+
+  if (data == NULL)
+    {
+      reply->closed = TRUE;
+      return;
+    }
+  if (reply->frame != NULL)
+    return;
+
+  if (!sr_bench_scan_response (data, len, &id, &is_error))
+    {
+      g_autoptr(SrMessage) message = sr_rpc_parse_message (data, len, NULL);
+
+      if (message == NULL || message->kind != SR_MESSAGE_RESPONSE ||
+          !JSON_NODE_HOLDS_VALUE (message->id))
+        return;
+      id = json_node_get_int (message->id);
+    }
+  if (id != reply->wait_id)
+    return;
+
+  reply->frame = g_strndup (data, len);
+  reply->len = len;
+  reply->received_us = now_us;
+}
+
+/* One call, alone on its connection: the time from handing the request to the socket
+ * to the read that completed the response (the response is parsed only after that),
+ * and the result. A failed call is an error. */
+static JsonNode *
+call_timed (Bench          *bench,
+            SrBenchClient  *client,
+            const char     *method,
+            const char     *params,
+            double         *elapsed_ms,
+            gsize          *response_len,
+            GError        **error)
+{
+  g_autoptr(SrMessage) message = NULL;
+  g_autofree char *frame = NULL;
+  Reply reply = { 0 };
+  gint64 deadline = g_get_monotonic_time () + CALL_TIMEOUT_S * G_USEC_PER_SEC;
+  gint64 start;
+
+  sr_bench_client_set_func (client, reply_frame_cb, &reply);
+  start = g_get_real_time ();
+  reply.wait_id = sr_bench_client_call (client, method, params);
+  while (reply.frame == NULL && !reply.closed && !interrupted &&
+         g_get_monotonic_time () < deadline)
+    sr_bench_loop_iterate (bench->loop, 10);
+  sr_bench_client_set_func (client, NULL, NULL);
+  frame = g_steal_pointer (&reply.frame);
+
+  if (must_stop (bench, error))
+    return NULL;
+  if (frame == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", method,
+                   reply.closed ? "the server closed the connection"
+                                : "no response within " G_STRINGIFY (CALL_TIMEOUT_S) " s");
+      return NULL;
+    }
+
+  message = sr_rpc_parse_message (frame, reply.len, error);
+  if (message == NULL)
+    return NULL;
+  if (message->error != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s failed: %s", method,
+                   message->error->message);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (message->result))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: the result is not an object",
+                   method);
+      return NULL;
+    }
+
+  *elapsed_ms = (reply.received_us - start) / 1000.0;
+  if (response_len != NULL)
+    *response_len = reply.len;
+  return g_steal_pointer (&message->result);
+}
+
+/* The floor: the same price change as one plain UPDATE of the other set's ids, sent
+ * by libpq as showroom_app acting as an admin, as the server's connections do (the
+ * row-level security policy, the triggers, the change log and the NOTIFYs all run).
+ * Timed from BEGIN to the end of COMMIT, which the server's apply also pays. */
+static gboolean
+bulk_floor (PGconn      *conn,
+            const char  *update,
+            double      *elapsed_ms,
+            GError     **error)
+{
+  static const char *const steps[] = { "BEGIN", NULL /* the update */, "COMMIT" };
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autoptr(PGresult) result = PQexec (conn, steps[i] ? steps[i] : update);
+
+      if (PQresultStatus (result) != PGRES_COMMAND_OK)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the plain UPDATE: %s",
+                       PQresultErrorMessage (result));
+          return FALSE;
+        }
+      if (steps[i] == NULL && g_ascii_strtoll (PQcmdTuples (result), NULL, 10) != BULK_ROWS)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the plain UPDATE changed %s rows, not %d", PQcmdTuples (result),
+                       BULK_ROWS);
+          PQclear (PQexec (conn, "ROLLBACK"));
+          return FALSE;
+        }
+    }
+
+  *elapsed_ms = (g_get_monotonic_time () - start) / 1000.0;
+  return TRUE;
+}
+
+/* "UPDATE ... WHERE id IN (...)" over the floor set, and a connection to run it on. */
+static PGconn *
+bulk_floor_prepare (Bench   *bench,
+                    char   **update,
+                    GError **error)
+{
+  g_autoptr(PGconn) conn = sr_bench_env_connect (bench->env, error);
+  g_autoptr(PGresult) ids = NULL;
+  g_autoptr(GString) sql = NULL;
+
+  if (conn == NULL ||
+      !sr_bench_exec (conn, "SET ROLE showroom_app", 0, NULL, error) ||
+      !sr_bench_exec (conn, "SET TIME ZONE 'UTC'", 0, NULL, error) ||
+      !sr_bench_exec (conn, "SELECT set_config('showroom.user_id', '1', false),"
+                      "       set_config('showroom.role', 'admin', false),"
+                      "       set_config('showroom.branch_id', '1', false)", 0, NULL, error))
+    return NULL;
+
+  ids = PQexec (conn, "SELECT id FROM vehicles WHERE make = '" BULK_FLOOR_MAKE "' ORDER BY id");
+  if (PQresultStatus (ids) != PGRES_TUPLES_OK || PQntuples (ids) != BULK_ROWS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "the plain UPDATE's set has %d vehicles, not %d: %s",
+                   PQntuples (ids), BULK_ROWS, PQresultErrorMessage (ids));
+      return NULL;
+    }
+
+  sql = g_string_new ("UPDATE vehicles SET price = round(price * 1.05, 2) WHERE id IN (");
+  for (int i = 0; i < PQntuples (ids); i++)
+    g_string_append_printf (sql, "%s%s", i ? "," : "", PQgetvalue (ids, i, 0));
+  g_string_append_c (sql, ')');
+
+  *update = g_string_free (g_steal_pointer (&sql), FALSE);
+  return g_steal_pointer (&conn);
+}
+
+/* Per round: the plain UPDATE on one set, then bulk.preview and bulk.apply of a 5%
+ * price rise on the other, each on a settled database and an idle server. No one is
+ * subscribed: the calls are timed, not the 10,000 events that follow. Every round
+ * rewrites the same rows, each from the state the round before left. */
+static gboolean
+run_bulk (Bench   *bench,
+          GError **error)
+{
+  Options *options = bench->options;
+  g_autoptr(GPtrArray) clients = NULL;
+  g_autoptr(PGconn) floor_conn = NULL;
+  g_autofree char *floor_update = NULL;
+  static const char preview_params[] =
+    "{\"filter\":{\"make\":\"" BULK_MAKE "\"},\"op\":{\"price_pct\":5.0}}";
+  SrBenchClient *client;
+  double best_preview = INFINITY;
+  double best_apply = INFINITY;
+  double best_floor = INFINITY;
+
+  progress (bench, "bulk: adding 2 x %d vehicles (makes %s and %s)", BULK_ROWS, BULK_MAKE,
+            BULK_FLOOR_MAKE);
+  if (!bulk_seed (bench, error) ||
+      (floor_conn = bulk_floor_prepare (bench, &floor_update, error)) == NULL)
+    return FALSE;
+
+  /* admin1: sees every branch, and may apply. */
+  clients = open_clients (bench, 1, FALSE, FALSE, 1, error);
+  if (clients == NULL)
+    return FALSE;
+  client = g_ptr_array_index (clients, 0);
+
+  /* The seed writes no history, so with --only bulk change_log starts empty and is
+   * analysed as empty: PostgreSQL then checks change_feed's foreign key into it with a
+   * sequential scan, and whichever 10,000-row statement comes first pays for that
+   * quadratically (two to four times as long). A database holding these vehicles would hold
+   * their history too; one plain UPDATE, not counted, gives the log that much and the
+   * settling that follows its statistics. After the other scenarios it has plenty. */
+  {
+    g_autoptr(PGresult) logged = NULL;
+    double warm_up_ms;
+
+    if (!settle_database (bench, error))
+      return FALSE;
+    logged = PQexec (floor_conn, "SELECT reltuples < 1000 FROM pg_class"
+                                 " WHERE oid = 'change_log'::regclass");
+    if (PQresultStatus (logged) != PGRES_TUPLES_OK)
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "reading change_log's statistics: %s",
+                     PQresultErrorMessage (logged));
+        return FALSE;
+      }
+    if (PQgetvalue (logged, 0, 0)[0] == 't')
+      {
+        if (!bulk_floor (floor_conn, floor_update, &warm_up_ms, error))
+          return FALSE;
+        progress (bench, "bulk: change_log was about empty; a plain UPDATE to fill it took "
+                  "%.1f ms (not counted)", warm_up_ms);
+      }
+  }
+
+  progress (bench, "bulk: %d round(s) of a plain UPDATE of %d vehicles, then bulk.preview and "
+            "bulk.apply of a 5%% price rise on %d others, one call at a time", options->bulk_rounds,
+            BULK_ROWS, BULK_ROWS);
+  for (gint round = 1; round <= options->bulk_rounds; round++)
+    {
+      g_autoptr(JsonNode) preview = NULL;
+      g_autoptr(JsonNode) applied = NULL;
+      g_autofree char *apply_params = NULL;
+      JsonObject *object;
+      JsonNode *items_node;
+      JsonArray *items;
+      SrBenchCpu cpu;
+      double floor_ms, preview_ms, apply_ms;
+      gsize preview_len;
+      gint64 preview_id, count, n_applied;
+
+      /* The feed reads the 10,000 changes just made before the database settles. */
+      wait_quiet (bench);
+      if (!settle_database (bench, error) ||
+          !bulk_floor (floor_conn, floor_update, &floor_ms, error))
+        return FALSE;
+
+      wait_quiet (bench);
+      if (!settle_database (bench, error))
+        return FALSE;
+      sr_bench_env_sample_cpu (bench->env, &cpu);
+      preview = call_timed (bench, client, "bulk.preview", preview_params, &preview_ms,
+                            &preview_len, error);
+      if (preview == NULL)
+        return FALSE;
+      report_cpu (bench, &cpu, "bulk.preview", BULK_ROWS, "row");
+
+      object = json_node_get_object (preview);
+      preview_id = json_object_get_int_member_with_default (object, "preview_id", 0);
+      count = json_object_get_int_member_with_default (object, "count", -1);
+      items_node = json_object_get_member (object, "rows");
+      items = items_node != NULL && JSON_NODE_HOLDS_ARRAY (items_node)
+                ? json_node_get_array (items_node) : NULL;
+      if (count != BULK_ROWS || items == NULL || json_array_get_length (items) != BULK_ROWS ||
+          preview_id <= 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "bulk.preview: count %" G_GINT64_FORMAT ", %u rows, preview_id %"
+                       G_GINT64_FORMAT "; expected %d rows", count,
+                       items ? json_array_get_length (items) : 0, preview_id, BULK_ROWS);
+          return FALSE;
+        }
+
+      /* Straight on: the preview is fresh, and nothing else writes. */
+      apply_params = g_strdup_printf ("{\"preview_id\":%" G_GINT64_FORMAT "}", preview_id);
+      sr_bench_env_sample_cpu (bench->env, &cpu);
+      applied = call_timed (bench, client, "bulk.apply", apply_params, &apply_ms, NULL, error);
+      if (applied == NULL)
+        return FALSE;
+      report_cpu (bench, &cpu, "bulk.apply", BULK_ROWS, "row");
+
+      n_applied = json_object_get_int_member_with_default (json_node_get_object (applied),
+                                                           "applied", -1);
+      if (n_applied != BULK_ROWS)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "bulk.apply: applied %" G_GINT64_FORMAT ", expected %d", n_applied,
+                       BULK_ROWS);
+          return FALSE;
+        }
+
+      progress (bench, "bulk round %d: plain UPDATE %.1f ms; bulk.preview %.1f ms (%" G_GSIZE_FORMAT
+                " bytes); bulk.apply %.1f ms", round, floor_ms, preview_ms, preview_len, apply_ms);
+      best_floor = MIN (best_floor, floor_ms);
+      best_preview = MIN (best_preview, preview_ms);
+      best_apply = MIN (best_apply, apply_ms);
+    }
+
+  bench->results.bulk_floor_ms = best_floor;
+  bench->results.bulk_preview_ms = best_preview;
+  bench->results.bulk_apply_ms = best_apply;
+  progress (bench, "bulk: best of %d: plain UPDATE %.1f ms, bulk.preview %.1f ms, "
+            "bulk.apply %.1f ms (%.1fx the plain UPDATE)", options->bulk_rounds, best_floor,
+            best_preview, best_apply, best_apply / best_floor);
+  return TRUE;
+}
+
+/* Client store: the app's stock model (client/sr-vehicle-store.c) loading every
+ * vehicle from the server, then one keystroke in the search box and a re-sort, through
+ * GTK's own list models as the stock view uses them. GTK's models need no display. */
+
+#ifdef SR_HAVE_CLIENT_CORE
+
+#define CLIENT_FILTER_FROM "ma"
+#define CLIENT_FILTER_TO   "mar"
+
+static void
+client_result_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+client_wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs GLib's main context (SrConnection and the store live there, not on the
+ * benchmark's epoll loop) until @result is set. */
+static gboolean
+client_wait (Bench         *bench,
+             GAsyncResult **result,
+             GError       **error)
+{
+  gint64 deadline = g_get_monotonic_time () + CALL_TIMEOUT_S * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (100, client_wake_cb, NULL);
+
+  while (*result == NULL && !interrupted && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+
+  if (must_stop (bench, error))
+    return FALSE;
+  if (*result == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "no answer within " G_STRINGIFY (CALL_TIMEOUT_S) " s");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static SrConnection *
+client_connect (Bench   *bench,
+                GError **error)
+{
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", sr_bench_env_get_port (bench->env));
+  g_autoptr(SrConnection) connection = sr_connection_new (address, FALSE);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) resumed = NULL;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonNode) reply = NULL;
+
+  sr_connection_connect_async (connection, NULL, client_result_cb, &result);
+  if (!client_wait (bench, &result, error) ||
+      !sr_connection_connect_finish (connection, result, error))
+    return NULL;
+
+  /* admin1: sees every branch, so every vehicle. */
+  json_object_set_string_member (params, "token", g_ptr_array_index (bench->tokens, 0));
+  sr_connection_call_async (connection, "auth.resume", params, NULL, client_result_cb, &resumed);
+  if (!client_wait (bench, &resumed, error))
+    return NULL;
+  reply = sr_connection_call_finish (connection, resumed, error);
+  if (reply == NULL)
+    return NULL;
+
+  return g_steal_pointer (&connection);
+}
+
+/* The floor for the load: the same rows as the database builds them, in one
+ * statement through libpq (as the superuser: no row-level security). */
+static gboolean
+client_pg_floor (Bench    *bench,
+                 double   *elapsed_ms,
+                 gint64   *n_rows,
+                 GString **sample_page,
+                 GError  **error)
+{
+  g_autoptr(PGconn) conn = sr_bench_env_connect (bench->env, error);
+  g_autoptr(PGresult) result = NULL;
+  gint64 start;
+
+  if (conn == NULL)
+    return FALSE;
+
+  start = g_get_monotonic_time ();
+  result = PQexec (conn, "SELECT vehicle_json(v)::text FROM vehicles v ORDER BY v.id");
+  *elapsed_ms = (g_get_monotonic_time () - start) / 1000.0;
+  if (PQresultStatus (result) != PGRES_TUPLES_OK)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "SELECT vehicle_json: %s",
+                   PQresultErrorMessage (result));
+      return FALSE;
+    }
+  *n_rows = PQntuples (result);
+
+  /* A response like the server's first page, to time what SrConnection does with
+   * one on the main thread. */
+  if (sample_page != NULL && *sample_page == NULL)
+    {
+      GString *page = g_string_new ("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"items\":[");
+
+      for (int i = 0; i < MIN (PQntuples (result), 1000); i++)
+        {
+          if (i > 0)
+            g_string_append_c (page, ',');
+          g_string_append_len (page, PQgetvalue (result, i, 0), PQgetlength (result, i, 0));
+        }
+      g_string_append (page, "],\"next\":\"WyJ2MSIsImlkIixmYWxzZSwiMTAwMCIsMTAwMF0=\"}}");
+      *sample_page = page;
+    }
+
+  return TRUE;
+}
+
+/* SrConnection's parse of one 1,000-vehicle response, as it runs on the main thread
+ * before the store sees the page (best of 5). */
+static double
+client_parse_ms (GString *page)
+{
+  double best = INFINITY;
+
+  for (int i = 0; i < 5; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr(SrMessage) message = sr_rpc_parse_message (page->str, page->len, NULL);
+
+      best = MIN (best, (g_get_monotonic_time () - start) / 1000.0);
+    }
+
+  return best;
+}
+
+/* The server alone: one chain of vehicles.list pages by id on a raw client, each call
+ * timed up to the read that completed its response (no parse counted). */
+static gboolean
+client_server_paging (Bench   *bench,
+                      double  *total_ms,
+                      guint   *n_pages,
+                      GError **error)
+{
+  g_autoptr(GPtrArray) clients = open_clients (bench, 1, FALSE, FALSE, 1, error);
+  g_autofree char *after = NULL;
+
+  if (clients == NULL)
+    return FALSE;
+
+  *total_ms = 0;
+  *n_pages = 0;
+  do
+    {
+      g_autofree char *params = NULL;
+      g_autoptr(JsonNode) page = NULL;
+      JsonNode *next;
+      double ms;
+
+      params = after ? g_strdup_printf ("{\"sort\":\"id\",\"limit\":1000,\"after\":\"%s\"}", after)
+                     : g_strdup ("{\"sort\":\"id\",\"limit\":1000}");
+      page = call_timed (bench, g_ptr_array_index (clients, 0), "vehicles.list", params, &ms,
+                         NULL, error);
+      if (page == NULL)
+        return FALSE;
+      *total_ms += ms;
+      (*n_pages)++;
+
+      next = json_object_get_member (json_node_get_object (page), "next");
+      g_clear_pointer (&after, g_free);
+      if (next != NULL && JSON_NODE_HOLDS_VALUE (next))
+        after = g_strdup (json_node_get_string (next));
+    }
+  while (after != NULL);
+
+  return TRUE;
+}
+
+/* The floor for any store over SrConnection: the same two chains of pages, each
+ * result dropped as soon as SrConnection hands it over. What this takes is network,
+ * server, PostgreSQL and SrConnection's own parse on the main thread. */
+typedef struct {
+  SrConnection *connection;
+  char         *after[2];
+  gint64        frontier[2];
+  gboolean      ended[2];
+  guint         in_flight;
+  guint         pages;
+  GError       *error;
+} NullLoad;
+
+typedef struct {
+  NullLoad *load;
+  guint     chain;
+} NullCall;
+
+static void null_load_request (NullLoad *load, guint chain);
+
+static void
+null_load_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autofree NullCall *call = user_data;
+  NullLoad *load = call->load;
+  guint chain = call->chain;
+  g_autoptr(JsonNode) page = sr_connection_call_finish (load->connection, result,
+                                                         load->error ? NULL : &load->error);
+  JsonObject *object_page;
+  JsonArray *items;
+  JsonNode *next;
+  guint n;
+
+  load->in_flight--;
+  if (page == NULL || load->error != NULL)
+    return;
+
+  load->pages++;
+  object_page = json_node_get_object (page);
+  items = json_object_get_array_member (object_page, "items");
+  next = json_object_get_member (object_page, "next");
+  n = json_array_get_length (items);
+  if (n > 0)
+    load->frontier[chain] = json_object_get_int_member (json_array_get_object_element (items, n - 1), "id");
+
+  g_clear_pointer (&load->after[chain], g_free);
+  if (n == 0 || next == NULL || JSON_NODE_HOLDS_NULL (next))
+    load->ended[0] = load->ended[1] = TRUE;
+  else if (load->frontier[!chain] != 0 && load->frontier[0] >= load->frontier[1])
+    load->ended[0] = load->ended[1] = TRUE;
+  else
+    load->after[chain] = g_strdup (json_node_get_string (next));
+
+  if (!load->ended[chain])
+    null_load_request (load, chain);
+}
+
+static void
+null_load_request (NullLoad *load,
+                   guint     chain)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+  NullCall *call = g_new0 (NullCall, 1);
+
+  call->load = load;
+  call->chain = chain;
+  json_object_set_string_member (params, "sort", chain ? "-id" : "id");
+  json_object_set_int_member (params, "limit", 1000);
+  if (load->after[chain] != NULL)
+    json_object_set_string_member (params, "after", load->after[chain]);
+  load->in_flight++;
+  sr_connection_call_async (load->connection, "vehicles.list", params, NULL, null_load_cb, call);
+}
+
+static gboolean
+null_load_done (gpointer data)
+{
+  return ((NullLoad *) data)->in_flight == 0;
+}
+
+static gboolean
+client_null_load (Bench         *bench,
+                  SrConnection  *connection,
+                  double        *elapsed_ms,
+                  guint         *n_pages,
+                  GError       **error)
+{
+  NullLoad load = { .connection = connection };
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + CALL_TIMEOUT_S * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (100, client_wake_cb, NULL);
+
+  null_load_request (&load, 0);
+  null_load_request (&load, 1);
+  while (!null_load_done (&load) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+  *elapsed_ms = (g_get_monotonic_time () - start) / 1000.0;
+  *n_pages = load.pages;
+  g_free (load.after[0]);
+  g_free (load.after[1]);
+
+  if (load.error != NULL)
+    {
+      g_propagate_error (error, load.error);
+      return FALSE;
+    }
+  if (load.in_flight > 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "pages still missing after %d s",
+                   CALL_TIMEOUT_S);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+client_load (Bench           *bench,
+             SrConnection    *connection,
+             SrVehicleStore  *store,
+             double          *elapsed_ms,
+             GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  sr_vehicle_store_load_async (store, connection, NULL, client_result_cb, &result);
+  if (!client_wait (bench, &result, error))
+    return FALSE;
+  *elapsed_ms = (g_get_monotonic_time () - start) / 1000.0;
+
+  return sr_vehicle_store_load_finish (store, result, error);
+}
+
+static guint
+client_count_text (GListModel *model,
+                   const char *text)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SrVehicle) vehicle = g_list_model_get_item (model, i);
+
+      n += strstr (sr_vehicle_get_search_text (vehicle), text) != NULL;
+    }
+
+  return n;
+}
+
+static gboolean
+client_check_sorted (GListModel  *model,
+                     GtkSorter   *sorter,
+                     GError     **error)
+{
+  g_autoptr(SrVehicle) previous = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(SrVehicle) vehicle = g_list_model_get_item (model, i);
+
+      if (previous != NULL && gtk_sorter_compare (sorter, previous, vehicle) != GTK_ORDERING_SMALLER)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the sort model is out of order at row %u", i);
+          return FALSE;
+        }
+      g_set_object (&previous, vehicle);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+run_client (Bench   *bench,
+            GError **error)
+{
+  static const struct {
+    SrVehicleColumn  column;
+    const char      *name;
+  } columns[] = {
+    { SR_VEHICLE_COLUMN_PRICE, "price" },
+    { SR_VEHICLE_COLUMN_MAKE, "make" },
+    { SR_VEHICLE_COLUMN_MODEL, "model" },
+    { SR_VEHICLE_COLUMN_LOCATION, "location" },
+    { SR_VEHICLE_COLUMN_DAYS_IN_STOCK, "days in stock" },
+    { SR_VEHICLE_COLUMN_MARGIN, "margin" },
+  };
+  /* As bulk: rounds on a settled database, the best kept. */
+  gint rounds = bench->options->quick ? 1 : 3;
+  g_autoptr(SrConnection) connection = NULL;
+  g_autoptr(SrVehicleStore) store = sr_vehicle_store_new ();
+  g_autoptr(GString) sample_page = NULL;
+  g_autoptr(SrVehicleFilter) filter = NULL;
+  g_autoptr(GtkFilterListModel) filter_model = NULL;
+  g_autoptr(SrVehicleSorter) sorter = NULL;
+  g_autoptr(GtkSortListModel) sort_model = NULL;
+  SrVehicleStoreLoadStats stats = { 0 };
+  double best_load = INFINITY, best_pg = INFINITY, best_filter = INFINITY;
+  double best_null = INFINITY;
+  double slowest_sort = 0;
+  const char *slowest_column = NULL;
+  double paging_ms, parse_ms, null_ms;
+  guint n_pages, null_pages;
+  gint64 n_rows = 0;
+  guint expected;
+
+  connection = client_connect (bench, error);
+  if (connection == NULL)
+    return FALSE;
+
+  for (gint round = 1; round <= rounds; round++)
+    {
+      SrVehicleStoreLoadStats round_stats;
+      SrBenchCpu cpu;
+      double pg_ms, load_ms;
+
+      if (!settle_database (bench, error) ||
+          !client_pg_floor (bench, &pg_ms, &n_rows, &sample_page, error))
+        return FALSE;
+
+      if (!settle_database (bench, error))
+        return FALSE;
+      sr_bench_env_sample_cpu (bench->env, &cpu);
+      if (!client_load (bench, connection, store, &load_ms, error))
+        return FALSE;
+      report_cpu (bench, &cpu, "client load", n_rows, "vehicle");
+
+      if (g_list_model_get_n_items (G_LIST_MODEL (store)) != n_rows)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the store holds %u vehicles, the database %" G_GINT64_FORMAT,
+                       g_list_model_get_n_items (G_LIST_MODEL (store)), n_rows);
+          return FALSE;
+        }
+
+      if (!settle_database (bench, error) ||
+          !client_null_load (bench, connection, &null_ms, &null_pages, error))
+        return FALSE;
+      progress (bench, "client round %d: the same two chains of pages through SrConnection, "
+                "each dropped on arrival (no store): %.0f ms for %u pages", round, null_ms,
+                null_pages);
+      best_null = MIN (best_null, null_ms);
+
+      sr_vehicle_store_get_load_stats (store, &round_stats);
+      progress (bench, "client round %d: SELECT vehicle_json of %" G_GINT64_FORMAT " rows via "
+                "libpq %.0f ms; store load %.0f ms (%u pages; calls %.0f ms summed over two "
+                "chains, workers %.0f ms, store on the main thread %.0f ms)", round, n_rows,
+                pg_ms, load_ms, round_stats.pages, round_stats.rpc_ms, round_stats.convert_ms,
+                round_stats.main_ms);
+      best_pg = MIN (best_pg, pg_ms);
+      if (load_ms < best_load)
+        {
+          best_load = load_ms;
+          stats = round_stats;
+        }
+    }
+
+  /* Where the load's time goes, measured apart. */
+  parse_ms = client_parse_ms (sample_page);
+  if (!settle_database (bench, error) ||
+      !client_server_paging (bench, &paging_ms, &n_pages, error))
+    return FALSE;
+  progress (bench, "client: SrConnection parses a 1,000-vehicle page (%" G_GSIZE_FORMAT
+            " bytes) in %.1f ms on the main thread: %.0f ms for %u pages; the server alone "
+            "serves the %u pages one after another in %.0f ms (%.1f ms a page)",
+            sample_page->len, parse_ms, parse_ms * stats.pages, stats.pages, n_pages,
+            paging_ms, paging_ms / MAX (n_pages, 1));
+
+  /* One keystroke: the text grows by a letter (more strict), so only the rows still
+   * shown are looked at again. Not incremental: timed until the model holds them. */
+  filter = sr_vehicle_filter_new ();
+  filter_model = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (store)),
+                                            g_object_ref (GTK_FILTER (filter)));
+  gtk_filter_list_model_set_incremental (filter_model, FALSE);
+  expected = client_count_text (G_LIST_MODEL (store), CLIENT_FILTER_TO);
+  for (gint round = 1; round <= rounds; round++)
+    {
+      gint64 start;
+      double ms;
+
+      sr_vehicle_filter_set_text (filter, CLIENT_FILTER_FROM);
+      start = g_get_monotonic_time ();
+      sr_vehicle_filter_set_text (filter, CLIENT_FILTER_TO);
+      ms = (g_get_monotonic_time () - start) / 1000.0;
+
+      if (g_list_model_get_n_items (G_LIST_MODEL (filter_model)) != expected)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "the filter model holds %u vehicles, %u match \"%s\"",
+                       g_list_model_get_n_items (G_LIST_MODEL (filter_model)), expected,
+                       CLIENT_FILTER_TO);
+          return FALSE;
+        }
+      progress (bench, "client round %d: filter \"%s\" -> \"%s\": %.1f ms (%u of %u rows)",
+                round, CLIENT_FILTER_FROM, CLIENT_FILTER_TO, ms, expected,
+                g_list_model_get_n_items (G_LIST_MODEL (store)));
+      best_filter = MIN (best_filter, ms);
+      sr_vehicle_filter_set_text (filter, NULL);
+    }
+  g_clear_object (&filter_model);
+
+  /* Re-sorts: from stock number, the view's first order, to each other column. */
+  sorter = sr_vehicle_sorter_new (SR_VEHICLE_COLUMN_STOCK_NO, FALSE);
+  sort_model = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (store)),
+                                        g_object_ref (GTK_SORTER (sorter)));
+  gtk_sort_list_model_set_incremental (sort_model, FALSE);
+  for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
+    {
+      double best = INFINITY;
+
+      for (gint round = 1; round <= rounds; round++)
+        {
+          gint64 start;
+
+          sr_vehicle_sorter_set_column (sorter, SR_VEHICLE_COLUMN_STOCK_NO);
+          start = g_get_monotonic_time ();
+          sr_vehicle_sorter_set_column (sorter, columns[c].column);
+          best = MIN (best, (g_get_monotonic_time () - start) / 1000.0);
+        }
+      if (!client_check_sorted (G_LIST_MODEL (sort_model), GTK_SORTER (sorter), error))
+        return FALSE;
+
+      progress (bench, "client: re-sort by %s: %.1f ms (best of %d)", columns[c].name, best,
+                rounds);
+      if (best > slowest_sort)
+        {
+          slowest_sort = best;
+          slowest_column = columns[c].name;
+        }
+    }
+
+  bench->results.client_load_ms = best_load;
+  bench->results.client_pg_ms = best_pg;
+  bench->results.client_null_ms = best_null;
+  bench->results.client_filter_ms = best_filter;
+  bench->results.client_sort_ms = slowest_sort;
+  progress (bench, "client: best of %d: load %.0f ms (SELECT via libpq %.0f ms), keystroke "
+            "%.1f ms, slowest re-sort %.1f ms (%s)", rounds, best_load, best_pg,
+            best_filter, slowest_sort, slowest_column);
+  return TRUE;
+}
+
+#else
+
+static gboolean
+run_client (Bench   *bench,
+            GError **error)
+{
+  progress (bench, "client: not built (configure with -Dclient=true)");
+  return TRUE;
+}
+
+#endif
+
 /* Output */
 
 typedef enum {
@@ -1172,6 +2126,20 @@ static const Row rows[] = {
   { "fan-out 1000: undelivered after max rate", NULL, FIELD (throughput_lost), 0, BAR_NONE, 0 },
   { "idle: server RSS KiB per connection", "idle_kib_per_conn", FIELD (idle_kib_per_conn), 1,
     BAR_AT_MOST, 64 },
+  { "bulk.preview ms (10,000 rows, best round)", "bulk_preview_ms", FIELD (bulk_preview_ms), 1,
+    BAR_AT_MOST, 1000 },
+  { "bulk.apply ms (10,000 rows, best round)", "bulk_apply_ms", FIELD (bulk_apply_ms), 1,
+    BAR_AT_MOST, 1000 },
+  { "bulk: plain UPDATE via libpq ms (best round)", NULL, FIELD (bulk_floor_ms), 1, BAR_NONE, 0 },
+  { "client: load all vehicles into the store ms", "client_load_ms", FIELD (client_load_ms), 0,
+    BAR_AT_MOST, 2000 },
+  { "client: same rows, one SELECT via libpq ms", NULL, FIELD (client_pg_ms), 0, BAR_NONE, 0 },
+  { "client: same pages via SrConnection, no store ms", NULL, FIELD (client_null_ms), 0,
+    BAR_NONE, 0 },
+  { "client: filter keystroke \"ma\" -> \"mar\" ms", "client_filter_ms", FIELD (client_filter_ms), 1,
+    BAR_AT_MOST, 30 },
+  { "client: re-sort by another column ms (slowest)", "client_sort_ms", FIELD (client_sort_ms), 1,
+    BAR_AT_MOST, 150 },
 };
 
 static double
@@ -1362,6 +2330,14 @@ run (Bench   *bench,
       bench->results.get_ratio = bench->results.get_rps / bench->results.pgbench_tps;
     }
 
+  /* Before bulk, which adds vehicles. */
+  if (wants (bench, "client") && !run_client (bench, error))
+    return FALSE;
+
+  /* Last: it adds vehicles and rewrites 10,000 of them per round. */
+  if (wants (bench, "bulk") && !run_bulk (bench, error))
+    return FALSE;
+
   if (options->hold)
     {
       g_autoptr(PGconn) conn = sr_bench_env_connect (bench->env, NULL);
@@ -1388,7 +2364,7 @@ main (int   argc,
     .n_vehicles = -1, .get_clients = 8, .get_depth = 32, .get_seconds = -1, .get_users = 1,
     .fanout100_updates = -1, .fanout100_interval_us = -1,
     .fanout1000_clients = 1000, .fanout1000_updates = -1, .fanout1000_interval_us = -1,
-    .throughput_seconds = -1, .throughput_lag = 1000, .idle_clients = 1000,
+    .throughput_seconds = -1, .throughput_lag = 1000, .idle_clients = 1000, .bulk_rounds = -1,
     .pool_size = 0,
   };
   GOptionEntry entries[] = {
@@ -1397,7 +2373,7 @@ main (int   argc,
     { "showroomd", 0, 0, G_OPTION_ARG_FILENAME, &options.showroomd,
       "The server to measure (default: $SR_SHOWROOMD, else the one built beside this)", "PATH" },
     { "only", 0, 0, G_OPTION_ARG_STRING, &options.only,
-      "Run only these scenarios: get, fanout100, fanout1000, throughput, idle", "LIST" },
+      "Run only these scenarios: get, fanout100, fanout1000, throughput, idle, bulk, client", "LIST" },
     { "vehicles", 0, 0, G_OPTION_ARG_INT, &options.n_vehicles,
       "Vehicles to seed (default 100000; 10000 with --quick)", "N" },
     { "get-seconds", 0, 0, G_OPTION_ARG_INT, &options.get_seconds,
@@ -1418,6 +2394,9 @@ main (int   argc,
       "Length of the delivery-rate run (default 10; 3 with --quick)", "S" },
     { "throughput-lag", 0, 0, G_OPTION_ARG_INT, &options.throughput_lag,
       "How many updates the unpaced writer may run ahead of delivery (default 1000)", "N" },
+    { "bulk-rounds", 0, 0, G_OPTION_ARG_INT, &options.bulk_rounds,
+      "Rounds of bulk.preview and bulk.apply over 10,000 vehicles; the best is kept (default 3; 1 with --quick)",
+      "N" },
     { "pgbench-superuser", 0, 0, G_OPTION_ARG_NONE, &options.pgbench_superuser,
       "Run pgbench as postgres (no row-level security) instead of as showroom_app", NULL },
     { "pool-size", 0, 0, G_OPTION_ARG_INT, &options.pool_size,
@@ -1449,9 +2428,10 @@ main (int   argc,
   set_default (&options.fanout1000_updates, 200, 1000, options.quick);
   set_default (&options.fanout1000_interval_us, 20000, 20000, options.quick);
   set_default (&options.throughput_seconds, 3, 10, options.quick);
+  set_default (&options.bulk_rounds, 1, 3, options.quick);
   if (options.n_vehicles < 1 || options.get_clients < 1 || options.get_depth < 1 ||
       options.idle_clients < options.fanout1000_clients ||
-      options.get_users < 1 || options.get_users > N_BRANCHES ||
+      options.get_users < 1 || options.get_users > N_BRANCHES || options.bulk_rounds < 1 ||
       options.pool_size < 0 || options.pool_size > 256)
     {
       g_printerr ("showroom-bench: bad numbers on the command line\n");
@@ -1461,7 +2441,7 @@ main (int   argc,
   if (options.only != NULL)
     {
       static const char *const known[] = { "get", "fanout100", "fanout1000", "throughput",
-                                           "idle", NULL };
+                                           "idle", "bulk", "client", NULL };
       g_auto(GStrv) names = g_strsplit (options.only, ",", -1);
 
       for (guint i = 0; names[i] != NULL; i++)
@@ -1493,7 +2473,7 @@ main (int   argc,
   bench.options = &options;
   bench.start_us = g_get_monotonic_time ();
   bench.results = (Results) {
-    NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
+    NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
   };
 
   if (!run (&bench, &error))

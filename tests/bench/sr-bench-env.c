@@ -76,12 +76,13 @@ static const char seed_vehicles_sql[] =
   "        current_date - i % 365"
   "   FROM generate_series(1, $1::int) i";
 
-static gboolean
-exec_params (PGconn      *conn,
-             const char  *sql,
-             int          n_values,
-             const char  *const *values,
-             GError     **error)
+/* One statement with text parameters; its rows, if any, are not wanted. */
+gboolean
+sr_bench_exec (PGconn             *conn,
+               const char         *sql,
+               int                 n_values,
+               const char *const  *values,
+               GError            **error)
 {
   g_autoptr(PGresult) result = PQexecParams (conn, sql, n_values, NULL, values, NULL, NULL, 0);
   ExecStatusType status = PQresultStatus (result);
@@ -164,13 +165,13 @@ seed (SrBenchEnv  *self,
   if (conn == NULL)
     return FALSE;
 
-  ok = exec_params (conn, seed_branches_sql, 1, branch_values, error) &&
-       exec_params (conn, seed_users_sql, 1, user_values, error) &&
-       exec_params (conn, "SET session_replication_role = replica", 0, NULL, error) &&
-       exec_params (conn, seed_vehicles_sql, 2, vehicle_values, error) &&
-       exec_params (conn, "SET session_replication_role = DEFAULT", 0, NULL, error) &&
-       exec_params (conn, "VACUUM (ANALYZE) vehicles", 0, NULL, error) &&
-       exec_params (conn, "ANALYZE", 0, NULL, error);
+  ok = sr_bench_exec (conn, seed_branches_sql, 1, branch_values, error) &&
+       sr_bench_exec (conn, seed_users_sql, 1, user_values, error) &&
+       sr_bench_exec (conn, "SET session_replication_role = replica", 0, NULL, error) &&
+       sr_bench_exec (conn, seed_vehicles_sql, 2, vehicle_values, error) &&
+       sr_bench_exec (conn, "SET session_replication_role = DEFAULT", 0, NULL, error) &&
+       sr_bench_exec (conn, "VACUUM (ANALYZE) vehicles", 0, NULL, error) &&
+       sr_bench_exec (conn, "ANALYZE", 0, NULL, error);
 
   PQfinish (conn);
   return ok;

@@ -80,4 +80,10 @@ double      sr_bench_env_run_pgbench      (SrBenchEnv              *self,
                                            const char              *pgoptions,
                                            GError                 **error);
 
+gboolean  sr_bench_exec  (PGconn             *conn,
+                         const char         *sql,
+                         int                 n_values,
+                         const char *const  *values,
+                         GError            **error);
+
 G_END_DECLS
