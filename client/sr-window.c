@@ -1,0 +1,440 @@
+/* sr-window.c: which page shows, and the header bar's account of the connection.
+ *
+ * The stock view is made when a session starts and dropped when it ends, so nothing of
+ * one user's data stays behind for the next one at the counter.
+ */
+#define G_LOG_DOMAIN "sr-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sr-error.h"
+#include "sr-sign-in-page.h"
+#include "sr-stock-view.h"
+#include "sr-window.h"
+
+struct _SrWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* Template widgets */
+  GtkStack             *stack;
+  AdwStatusPage        *connecting_page;
+  AdwWindowTitle       *window_title;
+  GtkImage             *status_icon;
+  GtkLabel             *status_label;
+  GtkMenuButton        *user_button;
+  AdwToastOverlay      *toast_overlay;
+  AdwBin               *content_bin;
+
+  /* Owned */
+  SrClient             *client;
+  GSettings            *settings;
+  GtkWidget            *sign_in_page;
+  GCancellable         *cancellable;
+  guint                 clock_id;
+};
+
+G_DEFINE_FINAL_TYPE (SrWindow, sr_window, ADW_TYPE_APPLICATION_WINDOW)
+
+SrClient *
+sr_window_get_client (SrWindow *self)
+{
+  g_return_val_if_fail (SR_IS_WINDOW (self), NULL);
+  return self->client;
+}
+
+void
+sr_window_set_server (SrWindow   *self,
+                      const char *address,
+                      gboolean    use_tls)
+{
+  g_return_if_fail (SR_IS_WINDOW (self));
+
+  sr_sign_in_page_set_server (SR_SIGN_IN_PAGE (self->sign_in_page), address, use_tls);
+}
+
+const char *
+sr_window_get_page (SrWindow *self)
+{
+  g_return_val_if_fail (SR_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+/* "Online · updated 14:32", "Reconnecting…", "Offline": with the time of the last
+ * change seen, so a user can tell how fresh what they look at is. */
+static void
+update_status (SrWindow *self)
+{
+  GDateTime *last = sr_client_get_last_update (self->client);
+  g_autofree char *time = last ? g_date_time_format (last, "%H:%M") : NULL;
+  g_autofree char *text = NULL;
+  const char *icon = "network-idle-symbolic";
+  const char *tooltip = NULL;
+
+  switch (sr_client_get_state (self->client))
+    {
+    case SR_CLIENT_ONLINE:
+      text = time ? g_strdup_printf (_("Online · updated %s"), time) : g_strdup (_("Online"));
+      tooltip = _("Connected: changes appear as they are made");
+      icon = "network-transmit-receive-symbolic";
+      break;
+    case SR_CLIENT_RECONNECTING:
+      text = time ? g_strdup_printf (_("Reconnecting… · last update %s"), time)
+                  : g_strdup (_("Reconnecting…"));
+      tooltip = _("The server cannot be reached. What you see stays, read-only, until it is back.");
+      icon = "network-error-symbolic";
+      break;
+    case SR_CLIENT_CONNECTING:
+      text = g_strdup (_("Connecting…"));
+      break;
+    case SR_CLIENT_SIGNED_OUT:
+    default:
+      text = g_strdup (_("Offline"));
+      icon = "network-offline-symbolic";
+      break;
+    }
+
+  gtk_label_set_text (self->status_label, text);
+  gtk_image_set_from_icon_name (self->status_icon, icon);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), tooltip);
+}
+
+static void
+show_main (SrWindow *self)
+{
+  JsonObject *user = sr_client_get_user (self->client);
+  g_autofree char *who = NULL;
+
+  if (adw_bin_get_child (self->content_bin) == NULL)
+    adw_bin_set_child (self->content_bin, sr_stock_view_new (self->client));
+
+  if (user != NULL)
+    {
+      const char *role = json_object_get_string_member (user, "role");
+      const char *role_name = g_str_equal (role, "admin") ? _("Administrator")
+                            : g_str_equal (role, "manager") ? _("Manager") : _("Sales");
+
+      who = g_strdup_printf ("%s (%s)", json_object_get_string_member (user, "name"), role_name);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->user_button), who);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->user_button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, who, -1);
+      adw_window_title_set_subtitle (self->window_title, who);
+    }
+
+  gtk_stack_set_visible_child_name (self->stack, "main");
+  update_status (self);
+}
+
+static void
+show_sign_in (SrWindow   *self,
+              const char *message)
+{
+  adw_bin_set_child (self->content_bin, NULL);
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
+  sr_sign_in_page_show_message (SR_SIGN_IN_PAGE (self->sign_in_page), message);
+  sr_sign_in_page_focus (SR_SIGN_IN_PAGE (self->sign_in_page));
+}
+
+static void
+state_changed_cb (SrWindow *self)
+{
+  switch (sr_client_get_state (self->client))
+    {
+    case SR_CLIENT_ONLINE:
+      show_main (self);
+      break;
+    case SR_CLIENT_RECONNECTING:
+      update_status (self);
+      break;
+    case SR_CLIENT_CONNECTING:
+    case SR_CLIENT_SIGNED_OUT:
+    default:
+      update_status (self);
+      break;
+    }
+}
+
+static void
+signed_out_cb (SrWindow     *self,
+               const GError *error)
+{
+  g_autofree char *message = NULL;
+
+  if (error != NULL)
+    message = g_strdup_printf (_("Your session has ended (%s). Please sign in again."), error->message);
+  show_sign_in (self, message);
+}
+
+static void
+resumed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(SrWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (sr_client_resume_finish (SR_CLIENT (object), result, &error))
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  show_sign_in (self, error ? error->message : NULL);
+}
+
+void
+sr_window_start (SrWindow *self)
+{
+  g_autofree char *address = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (SR_IS_WINDOW (self));
+
+  if (self->settings == NULL || !g_settings_get_boolean (self->settings, "remember"))
+    {
+      show_sign_in (self, NULL);
+      return;
+    }
+
+  address = g_settings_get_string (self->settings, "server-address");
+  title = g_strdup_printf (_("Connecting to %s…"), address);
+  adw_status_page_set_title (self->connecting_page, title);
+  gtk_stack_set_visible_child_name (self->stack, "connecting");
+  sr_client_resume_async (self->client, self->cancellable, resumed_cb, g_object_ref (self));
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  SrWindow *self = SR_WINDOW (widget);
+
+  sr_client_sign_out (self->client);
+}
+
+/* Changing one's password: the current one, the new one twice. The server ends every
+ * other session of the user; this one stays. */
+typedef struct {
+  SrWindow  *window;
+  GtkWidget *old_entry;
+  GtkWidget *new_entry;
+  GtkWidget *again_entry;
+} PasswordForm;
+
+static void
+password_form_free (gpointer  data,
+                    GClosure *closure)
+{
+  g_free (data);
+}
+
+static void
+password_changed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SrWindow) self = user_data;
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  reply = sr_client_call_finish (SR_CLIENT (object), result, &error);
+  if (reply != NULL)
+    message = g_strdup (_("Password changed. Your other sessions have been signed out."));
+  else if (g_error_matches (error, SR_ERROR, SR_ERROR_WRONG_PASSWORD))
+    message = g_strdup (_("The current password was wrong; nothing changed."));
+  else if (g_error_matches (error, SR_ERROR, SR_ERROR_WEAK_PASSWORD))
+    message = g_strdup (_("The new password is too short: use at least 10 characters."));
+  else
+    message = g_strdup_printf (_("The password was not changed: %s"), error->message);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static void
+password_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      PasswordForm     *form)
+{
+  g_autoptr(JsonObject) params = NULL;
+  const char *new_password;
+
+  if (!g_str_equal (response, "change"))
+    return;
+
+  new_password = gtk_editable_get_text (GTK_EDITABLE (form->new_entry));
+  if (!g_str_equal (new_password, gtk_editable_get_text (GTK_EDITABLE (form->again_entry))))
+    {
+      adw_toast_overlay_add_toast (form->window->toast_overlay,
+                                   adw_toast_new (_("The two new passwords differ; nothing changed.")));
+      return;
+    }
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "old", gtk_editable_get_text (GTK_EDITABLE (form->old_entry)));
+  json_object_set_string_member (params, "new", new_password);
+  sr_client_call_async (form->window->client, "auth.change_password", params, NULL,
+                        password_changed_cb, g_object_ref (form->window));
+}
+
+static GtkWidget *
+password_entry (GtkWidget  *box,
+                const char *label)
+{
+  GtkWidget *entry = gtk_password_entry_new ();
+
+  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (entry), TRUE);
+  g_object_set (entry, "placeholder-text", label, NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_box_append (GTK_BOX (box), entry);
+  return entry;
+}
+
+static void
+change_password_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  SrWindow *self = SR_WINDOW (widget);
+  PasswordForm *form = g_new0 (PasswordForm, 1);
+  GtkWidget *dialog;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+  form->window = self;
+  form->old_entry = password_entry (box, _("Current password"));
+  form->new_entry = password_entry (box, _("New password (10 characters or more)"));
+  form->again_entry = password_entry (box, _("New password again"));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Change Password"),
+                                   _("Your other sessions will be signed out."));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "change", _("C_hange Password"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "change",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (password_response_cb), form,
+                         password_form_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The status line's clock: "updated 14:32" must not lie for long. */
+static gboolean
+clock_cb (gpointer user_data)
+{
+  update_status (SR_WINDOW (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+SrWindow *
+sr_window_new (GtkApplication *application,
+               SrClient       *client,
+               GSettings      *settings)
+{
+  SrWindow *self = g_object_new (SR_TYPE_WINDOW, "application", application, NULL);
+
+  self->client = g_object_ref (client);
+  g_set_object (&self->settings, settings);
+
+  self->sign_in_page = sr_sign_in_page_new (client, settings);
+  gtk_stack_add_named (self->stack, self->sign_in_page, "sign-in");
+
+  g_signal_connect_object (client, "notify::state", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "notify::last-update", G_CALLBACK (update_status), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "signed-out", G_CALLBACK (signed_out_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  if (settings != NULL)
+    {
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (settings, "window-width"),
+                                   g_settings_get_int (settings, "window-height"));
+      if (g_settings_get_boolean (settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
+    }
+  update_status (self);
+
+  return self;
+}
+
+static gboolean
+sr_window_close_request (GtkWindow *window)
+{
+  SrWindow *self = SR_WINDOW (window);
+  int width, height;
+
+  if (self->settings != NULL)
+    {
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+    }
+
+  return GTK_WINDOW_CLASS (sr_window_parent_class)->close_request (window);
+}
+
+static void
+sr_window_dispose (GObject *object)
+{
+  SrWindow *self = SR_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->clock_id, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SR_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (sr_window_parent_class)->dispose (object);
+}
+
+static void
+sr_window_finalize (GObject *object)
+{
+  SrWindow *self = SR_WINDOW (object);
+
+  g_clear_object (&self->client);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (sr_window_parent_class)->finalize (object);
+}
+
+static void
+sr_window_class_init (SrWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = sr_window_dispose;
+  object_class->finalize = sr_window_finalize;
+  window_class->close_request = sr_window_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/showroom/Showroom/sr-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, connecting_page);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, user_button);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, content_bin);
+
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.change-password", NULL, change_password_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.sign-out", NULL);
+}
+
+static void
+sr_window_init (SrWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->clock_id = g_timeout_add_seconds (30, clock_cb, self);
+}

@@ -1,0 +1,50 @@
+/* sr-ui-test.h: driving the app's real widgets under Xvfb: find them, type into them,
+ * wait for what a user would wait for, and save what the screen shows. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sr-test-server.h"
+#include "sr-window.h"
+
+G_BEGIN_DECLS
+
+/* GTK, libadwaita and the app's resources; call once in main(). */
+void        sr_ui_init            (void);
+
+/* Runs the main loop until check(data) holds; fails the test after 60 s (a hang
+ * guard, not a performance check). */
+void        sr_ui_wait_until      (gboolean  (*check) (gpointer),
+                                   gpointer    data);
+/* Lets pending redraws and idle work run. */
+void        sr_ui_settle          (void);
+
+/* A template child of @widget's class @type, by its id in the .ui file. */
+GtkWidget  *sr_ui_child           (GtkWidget  *widget,
+                                   GType       type,
+                                   const char *name);
+/* The first descendant of @widget of @type (depth first), or NULL. */
+GtkWidget  *sr_ui_find            (GtkWidget  *widget,
+                                   GType       type);
+
+void        sr_ui_type            (GtkWidget  *editable,
+                                   const char *text);
+
+/* Saves @window as SR_SCREENSHOT_DIR/<name>.png (the build dir's tests/ui/screenshots)
+ * and returns the path. */
+char       *sr_ui_screenshot      (GtkWidget  *window,
+                                   const char *name);
+
+/* A window on a fresh SrClient (no settings), shown, on the sign-in page. */
+GtkWidget  *sr_ui_window_new      (void);
+/* Fills the sign-in page as a user would and presses Sign In (plain TCP). */
+void        sr_ui_fill_sign_in    (GtkWidget    *window,
+                                   const char   *address,
+                                   const char   *email,
+                                   const char   *password);
+/* Signs in and waits for the main page. */
+void        sr_ui_sign_in         (GtkWidget    *window,
+                                   SrTestServer *server,
+                                   const char   *email);
+
+G_END_DECLS
