@@ -212,8 +212,11 @@ Demo logins, all with the password  showroom-demo
   pune.sales@showroom.test     sales     Pune East
   blr.sales@showroom.test      sales     Bengaluru North
 
-The desktop app arrives in a later version. For now, talk to the server with showroomctl,
-from $PWD:
+The app opens by itself where there is a display (it is build/client/showroom; start it
+again with  build/client/showroom --server $LISTEN --no-tls). Sign in with one of the
+logins above; its help button (i) lists them too.
+
+Scripts and administrators can talk to the server with showroomctl, from $PWD:
 
   $ctl --email manager@showroom.test --password-stdin call branches.list
   $ctl --email admin@showroom.test --password-stdin call users.list
@@ -254,7 +257,7 @@ sr_install_missing "${SR_PACKAGES[@]}"
 sr_say "building build/"
 sr_meson_setup build
 # Only what the demo runs, so a test still being written cannot hold it up.
-ninja -C build server/showroomd client/showroomctl
+ninja -C build server/showroomd client/showroomctl client/showroom
 
 PG_BINDIR=$(find_pg_bindir)
 CONNINFO="host=$(conninfo_quote "$PGDATA_DIR") port=$PG_PORT dbname=showroom user=postgres"
@@ -270,3 +273,15 @@ sr_say "adding demo data"
 
 start_server
 print_welcome
+
+# The app, with the demo's server filled in and its logins in the sign-in help.
+if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} && -x build/client/showroom ]]; then
+  SHOWROOM_DEMO_LOGINS=$(printf '%s\n' \
+    "admin@showroom.test   (admin, every branch)" \
+    "manager@showroom.test (manager, Mumbai Central)" \
+    "sales@showroom.test   (sales, Mumbai Central)" \
+    "pune.manager@showroom.test, pune.sales@showroom.test, blr.sales@showroom.test" \
+    "password: showroom-demo") \
+    nohup build/client/showroom --server "$LISTEN" --no-tls >/dev/null 2>&1 &
+  sr_say "the app is starting"
+fi
