@@ -8,6 +8,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "sr-client.h"
 #include "sr-stock-view.h"
 #include "sr-ui-test.h"
 #include "sr-vehicle.h"
@@ -268,6 +269,53 @@ START_TEST (test_cost_for_managers_only)
 }
 END_TEST
 
+static gboolean
+state_is (gpointer data)
+{
+  SrClient *client = sr_window_get_client (SR_WINDOW (window));
+
+  return sr_client_get_state (client) == (SrClientState) GPOINTER_TO_INT (data);
+}
+
+static const char *
+status_text (void)
+{
+  return gtk_label_get_text (GTK_LABEL (sr_ui_child (window, SR_TYPE_WINDOW, "status_label")));
+}
+
+/* The server goes away and comes back (an update, a reboot): the app says so, keeps
+ * showing what it had, and catches up on what changed meanwhile by itself. */
+START_TEST (test_server_restart)
+{
+  g_autofree char *shot = NULL;
+  g_autofree char *address = NULL;
+
+  sr_ui_sign_in (window, server, "manager@mumbai.test");
+  wait_for_count ("3 vehicles");
+  address = g_strdup (sr_test_server_get_address (server));
+
+  ck_assert_int_eq (sr_test_server_stop (server), 0);
+  g_clear_pointer (&server, sr_test_server_free);
+  sr_ui_wait_until (state_is, GINT_TO_POINTER (SR_CLIENT_RECONNECTING));
+  ck_assert_msg (g_str_has_prefix (status_text (), "Reconnecting"), "status: %s", status_text ());
+  ck_assert_str_eq (count_text (), "3 vehicles");
+  shot = sr_ui_screenshot (window, "stock-reconnecting");
+
+  /* Changed while the app could not hear of it. */
+  sr_test_exec (dbname, "INSERT INTO vehicles (vin, make, model, year, price, branch_id)"
+                        " VALUES ('MA3FZEB1S00300010', 'Toyota', 'Hycross', 2024, 2600000, 1)");
+  sr_test_exec (dbname, "UPDATE vehicles SET status = 'sold' WHERE vin = 'MA3FZEB1S00300001'");
+
+  server = sr_test_server_start (conninfo, "--no-tls", "--listen", address, NULL);
+  sr_ui_wait_until (state_is, GINT_TO_POINTER (SR_CLIENT_ONLINE));
+  wait_for_count ("4 vehicles");
+  ck_assert_msg (g_str_has_prefix (status_text (), "Online"), "status: %s", status_text ());
+
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (view_child ("status_dropdown")), 4);
+  wait_for_count ("Showing 1 of 4 vehicles");
+}
+END_TEST
+
 int
 main (void)
 {
@@ -283,6 +331,7 @@ main (void)
   tcase_add_test (stock, test_live_changes);
   tcase_add_test (stock, test_filter_and_sort);
   tcase_add_test (stock, test_cost_for_managers_only);
+  tcase_add_test (stock, test_server_restart);
   suite_add_tcase (suite, stock);
 
   runner = srunner_create (suite);
