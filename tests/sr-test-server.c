@@ -217,9 +217,15 @@ sr_test_server_start (const char *conninfo,
         }
 
       if (g_get_monotonic_time () > deadline)
-        ck_abort_msg ("showroomd did not start:\n%s", log);
+        {
+          g_printerr ("showroomd did not start; its log:\n%s\n", log);
+          ck_abort_msg ("showroomd did not start (its log is on stderr)");
+        }
       if (g_subprocess_get_identifier (self->process) == NULL)
-        ck_abort_msg ("showroomd exited at start:\n%s", log);
+        {
+          g_printerr ("showroomd exited at start; its log:\n%s\n", log);
+          ck_abort_msg ("showroomd exited at start (its log is on stderr)");
+        }
       g_usleep (10000);
     }
 
@@ -248,9 +254,11 @@ sr_test_fixture_stop (char         **dbname,
       g_autofree char *log = sr_test_server_get_log (server);
       gsize len = strlen (log);
 
-      /* The end of what it said is where it says why. */
-      ck_abort_msg ("showroomd exited with status %d; its log ends:\n%s", status,
-                    len > 6000 ? log + len - 6000 : log);
+      /* The end of what it said is where it says why (a sanitizer's report, say). It
+       * goes to stderr: check's own messages are limited to a few KiB. */
+      g_printerr ("showroomd exited with status %d; its log ends:\n%s\n", status,
+                  len > 20000 ? log + len - 20000 : log);
+      ck_abort_msg ("showroomd exited with status %d (its log is on stderr)", status);
     }
   g_clear_pointer (server_ptr, sr_test_server_free);
   g_clear_pointer (conninfo, g_free);
