@@ -681,7 +681,7 @@ logged_out_cb (GObject      *object,
                gpointer      user_data)
 {
   g_autoptr(SrConnection) connection = user_data;
-  g_autoptr(JsonNode) reply = sr_connection_call_finish (connection, result, NULL);
+  g_autoptr(JsonNode) reply G_GNUC_UNUSED = sr_connection_call_finish (connection, result, NULL);
 
   sr_connection_close (connection);
 }

@@ -465,7 +465,7 @@ convert_cb (GObject      *object,
   Chain *chain = user_data;
   Load *load = chain->load;
   /* The reference chain_convert_next() took. */
-  g_autoptr(GTask) load_task = load->task;
+  g_autoptr(GTask) load_task G_GNUC_UNUSED = load->task;
   g_autoptr(GPtrArray) vehicles = NULL;
   g_autoptr(GError) error = NULL;
   Convert *convert = g_task_get_task_data (G_TASK (result));
@@ -574,7 +574,7 @@ page_cb (GObject      *object,
   Load *load = chain->load;
   Chain *other = &load->chains[!chain->descending];
   /* The reference chain_request() took. */
-  g_autoptr(GTask) load_task = load->task;
+  g_autoptr(GTask) load_task G_GNUC_UNUSED = load->task;
   g_autoptr(JsonNode) page = NULL;
   g_autoptr(GError) error = NULL;
   const char *next = NULL;

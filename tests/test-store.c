@@ -356,7 +356,7 @@ static void
 follow (SrConnection   *connection,
         SrVehicleStore *store)
 {
-  g_autoptr(JsonNode) subscribed = sr_test_call_ok (connection, "subscribe", "{}");
+  g_autoptr(JsonNode) subscribed G_GNUC_UNUSED = sr_test_call_ok (connection, "subscribe", "{}");
 
   g_signal_connect_object (connection, "event", G_CALLBACK (event_cb), store, 0);
 }
