@@ -159,6 +159,12 @@ sr_server_get_feed (SrServer *self)
   return self->feed;
 }
 
+static gboolean
+release_session_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
 void
 _sr_server_session_closed (SrServer  *self,
                            SrSession *session)
@@ -166,10 +172,12 @@ _sr_server_session_closed (SrServer  *self,
   if (self->feed != NULL)
     sr_feed_unsubscribe (self->feed, session);
 
-  /* Deferred: the session may be deep in its own callback. */
+  /* Deferred: the session may be deep in its own callback. The idle's destroy notify
+   * drops the reference; the callback only has to run once. (g_object_unref itself as
+   * the callback returned whatever was left in a register, so the idle sometimes ran
+   * again and freed a session that timers still used.) */
   g_hash_table_steal (self->sessions, session);
-  g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) (void (*)(void)) g_object_unref,
-                   session, NULL);
+  g_idle_add_full (G_PRIORITY_DEFAULT, release_session_cb, session, g_object_unref);
 }
 
 static gboolean
