@@ -722,6 +722,22 @@ walk (JsonNode   *node,
 }
 
 gint64
+sr_test_count (const char *dbname,
+               const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
+
+  return sr_test_query_int (dbname, sql);
+}
+
+JsonObject *
+sr_test_object (JsonNode *node)
+{
+  ck_assert_msg (node != NULL && JSON_NODE_HOLDS_OBJECT (node), "not a JSON object");
+  return json_node_get_object (node);
+}
+
+gint64
 sr_test_get_int (JsonNode   *node,
                  const char *path)
 {

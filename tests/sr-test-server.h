@@ -130,7 +130,12 @@ JsonObject   *sr_test_raw_read             (GSocketConnection *connection);
 const char   *sr_test_error_reason         (JsonObject   *response);
 gint64        sr_test_error_code           (JsonObject   *response);
 
-/* Members of results. */
+/* Rows in @table of a test database. */
+gint64        sr_test_count                (const char   *dbname,
+                                            const char   *table);
+
+/* Members of results. The node must hold an object: */
+JsonObject   *sr_test_object               (JsonNode     *node);
 gint64        sr_test_get_int              (JsonNode     *node,
                                             const char   *path);
 const char   *sr_test_get_string           (JsonNode     *node,

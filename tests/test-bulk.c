@@ -79,17 +79,9 @@ db_stock_no (gint64 id)
 }
 
 static gint64
-count_rows (const char *table)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
-
-  return sr_test_query_int (dbname, sql);
-}
-
-static gint64
 count_changes (void)
 {
-  return count_rows ("change_log");
+  return sr_test_count (dbname, "change_log");
 }
 
 static gint64
@@ -114,13 +106,6 @@ snapshot (const char *where)
 }
 
 /* --- JSON helpers ----------------------------------------------------------------------- */
-
-static JsonObject *
-object_of (JsonNode *node)
-{
-  ck_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
-  return json_node_get_object (node);
-}
 
 static JsonObject *
 member_object (JsonObject *object,
@@ -196,7 +181,7 @@ preview (SrConnection *connection,
 static JsonArray *
 rows_of (JsonNode *result)
 {
-  return member_array (object_of (result), "rows");
+  return member_array (sr_test_object (result), "rows");
 }
 
 static guint
@@ -301,7 +286,7 @@ history_length (SrConnection *connection,
 {
   g_autoptr(JsonNode) history = history_of (connection, id);
 
-  return json_array_get_length (member_array (object_of (history), "items"));
+  return json_array_get_length (member_array (sr_test_object (history), "items"));
 }
 
 static void
@@ -368,15 +353,15 @@ refuse_preview (SrConnection *connection,
                 const char   *reason,
                 const char   *field)
 {
-  gint64 previews = count_rows ("bulk_previews");
-  gint64 preview_rows = count_rows ("bulk_preview_rows");
+  gint64 previews = sr_test_count (dbname, "bulk_previews");
+  gint64 preview_rows = sr_test_count (dbname, "bulk_preview_rows");
   gint64 changes = count_changes ();
   GError *error = sr_test_call_fails (connection, "bulk.preview", params, reason);
 
   if (field != NULL)
     assert_field (error, field);
-  ck_assert_msg (count_rows ("bulk_previews") == previews, "a refused preview (%s) was stored", params);
-  ck_assert_msg (count_rows ("bulk_preview_rows") == preview_rows, "a refused preview (%s) stored rows",
+  ck_assert_msg (sr_test_count (dbname, "bulk_previews") == previews, "a refused preview (%s) was stored", params);
+  ck_assert_msg (sr_test_count (dbname, "bulk_preview_rows") == preview_rows, "a refused preview (%s) stored rows",
                  params);
   ck_assert_msg (count_changes () == changes, "a refused preview (%s) changed something", params);
 
@@ -468,8 +453,8 @@ START_TEST (test_preview_then_apply)
   /* Asking again shows the same rows under a new preview. */
   again = preview (manager, "{\"make\":\"Maruti\"}", "{\"price_pct\":2.5}");
   ck_assert_int_ne (preview_id (again), preview_id (result));
-  ck_assert_msg (json_node_equal (json_object_get_member (object_of (again), "rows"),
-                                  json_object_get_member (object_of (result), "rows")),
+  ck_assert_msg (json_node_equal (json_object_get_member (sr_test_object (again), "rows"),
+                                  json_object_get_member (sr_test_object (result), "rows")),
                  "a second preview shows other rows");
 
   untouched_before = snapshot ("make <> 'Maruti' OR branch_id <> 1 OR price = 0");
@@ -485,7 +470,7 @@ START_TEST (test_preview_then_apply)
       gint64 id = member_int (row, "id");
       g_autoptr(JsonNode) vehicle = get_vehicle (manager, id);
       g_autoptr(JsonNode) history = history_of (manager, id);
-      JsonArray *items = member_array (object_of (history), "items");
+      JsonArray *items = member_array (sr_test_object (history), "items");
       JsonObject *entry;
       JsonObject *entry_changes;
       g_autofree char *pair = NULL;
@@ -494,7 +479,7 @@ START_TEST (test_preview_then_apply)
 
       for (k = 0; vehicles[k] != id; k++)
         ;
-      assert_holds (object_of (vehicle), member_object (row, "after"));
+      assert_holds (sr_test_object (vehicle), member_object (row, "after"));
       ck_assert_int_eq (sr_test_get_int (vehicle, "version"), versions[k] + 1);
 
       ck_assert_uint_eq (json_array_get_length (items), histories[k] + 1);
@@ -690,14 +675,14 @@ START_TEST (test_price_add_and_set)
     {
       g_autoptr(JsonNode) vehicle = get_vehicle (manager, member_int (row_at (set, i), "id"));
 
-      assert_holds (object_of (vehicle), member_object (row_at (set, i), "after"));
+      assert_holds (sr_test_object (vehicle), member_object (row_at (set, i), "after"));
     }
   untouched_after = snapshot (untouched_where);
   ck_assert_str_eq (untouched_after, untouched);
 
   /* d was already reserved: its history shows only what really changed. */
   history = history_of (manager, d);
-  entry = json_array_get_object_element (member_array (object_of (history), "items"), 0);
+  entry = json_array_get_object_element (member_array (sr_test_object (history), "items"), 0);
   g_clear_pointer (&names, g_free);
   names = member_names (member_object (entry, "changes"));
   ck_assert_str_eq (names, "location,notes");
@@ -842,7 +827,7 @@ START_TEST (test_spent_foreign_expired)
   }
   after = snapshot ("true");
   ck_assert_str_eq (after, before);
-  ck_assert_int_eq (count_rows ("pending_edits"), 0);
+  ck_assert_int_eq (sr_test_count (dbname, "pending_edits"), 0);
 
   /* Those attempts spent nothing: its maker applies it, once. */
   applied = apply (manager, preview_id (mine));
@@ -868,7 +853,7 @@ START_TEST (test_spent_foreign_expired)
                  preview_id (old), preview_id (old_sales));
   assert_stale_apply (manager, preview_id (old), NULL);
   assert_stale_apply (sales, preview_id (old_sales), NULL);
-  ck_assert_int_eq (count_rows ("pending_edits"), 0);
+  ck_assert_int_eq (sr_test_count (dbname, "pending_edits"), 0);
   later = get_vehicle (manager, id);
   ck_assert_str_eq (sr_test_get_string (later, "price"), "999000.00");
 }
@@ -893,37 +878,6 @@ START_TEST (test_apply_bad_params)
 }
 END_TEST
 
-typedef struct {
-  guint   pending;
-  guint   succeeded;
-  guint   stale;
-  GString *other;
-} Race;
-
-static void
-race_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Race *race = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = sr_connection_call_finish (SR_CONNECTION (object), result, &error);
-
-  if (node != NULL)
-    race->succeeded++;
-  else if (g_error_matches (error, SR_ERROR, SR_ERROR_PREVIEW_STALE))
-    race->stale++;
-  else
-    g_string_append_printf (race->other, "; %s", error->message);
-  race->pending--;
-}
-
-static gboolean
-race_done (gpointer data)
-{
-  return ((Race *) data)->pending == 0;
-}
-
 /* @n sessions of @email send bulk.apply of one preview at once: exactly one wins, the
  * rest are told the preview is spent. */
 static void
@@ -932,24 +886,35 @@ race_apply (const char *email,
             guint       n)
 {
   g_autoptr(GPtrArray) connections = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(JsonObject) params = json_object_new ();
-  Race race = { 0, 0, 0, g_string_new (NULL) };
+  g_autofree char *text = g_strdup_printf ("{\"preview_id\":%" G_GINT64_FORMAT "}", id);
+  g_autofree const char **params = g_new (const char *, n);
+  g_autofree JsonNode **results = g_new0 (JsonNode *, n);
+  g_autofree GError **errors = g_new0 (GError *, n);
+  guint succeeded = 0;
+  guint stale = 0;
 
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (connections, sr_test_connect_as (server, email));
-  json_object_set_int_member (params, "preview_id", id);
   for (guint i = 0; i < n; i++)
     {
-      race.pending++;
-      sr_connection_call_async (g_ptr_array_index (connections, i), "bulk.apply", params, NULL,
-                                race_cb, &race);
+      g_ptr_array_add (connections, sr_test_connect_as (server, email));
+      params[i] = text;
     }
-  sr_test_wait_until (race_done, &race);
+  sr_test_race ((SrConnection **) connections->pdata, n, "bulk.apply", params, results, errors);
 
-  ck_assert_msg (race.other->len == 0, "%s: unexpected failures%s", email, race.other->str);
-  ck_assert_msg (race.succeeded == 1 && race.stale == n - 1, "%s: %u of %u applies succeeded",
-                 email, race.succeeded, n);
-  g_string_free (race.other, TRUE);
+  for (guint i = 0; i < n; i++)
+    {
+      if (results[i] != NULL)
+        succeeded++;
+      else
+        {
+          ck_assert_msg (g_error_matches (errors[i], SR_ERROR, SR_ERROR_PREVIEW_STALE),
+                         "%s: unexpected failure: %s", email, errors[i]->message);
+          stale++;
+        }
+      g_clear_pointer (&results[i], json_node_unref);
+      g_clear_error (&errors[i]);
+    }
+  ck_assert_msg (succeeded == 1 && stale == n - 1, "%s: %u of %u applies succeeded",
+                 email, succeeded, n);
 }
 
 START_TEST (test_concurrent_applies)
@@ -976,7 +941,7 @@ START_TEST (test_concurrent_applies)
   /* And files once. */
   by_sales = preview (sales, "{\"make\":\"Jeep\"}", "{\"price_add\":\"-1000.00\"}");
   race_apply ("sales@mumbai.test", preview_id (by_sales), 4);
-  ck_assert_int_eq (count_rows ("pending_edits"), 2);
+  ck_assert_int_eq (sr_test_count (dbname, "pending_edits"), 2);
   batches = sr_test_query (dbname, "SELECT count(DISTINCT batch_id) FROM pending_edits");
   ck_assert_str_eq (batches, "1");
 }
@@ -1008,7 +973,7 @@ file_batch (SrConnection  *sales,
   JsonNode *filed;
   JsonArray *edits;
   gint64 vehicle_changes;
-  gint64 edits_before = count_rows ("pending_edits");
+  gint64 edits_before = sr_test_count (dbname, "pending_edits");
   gint64 batch_id;
 
   for (guint i = 0; pairs[i] != NULL && *pairs[i] != '\0'; i++)
@@ -1026,11 +991,11 @@ file_batch (SrConnection  *sales,
   before = snapshot ("true");
   vehicle_changes = count_vehicle_changes ();
   filed = apply (sales, preview_id (result));
-  ck_assert_msg (!json_object_has_member (object_of (filed), "applied"), "a sales user's apply applied");
+  ck_assert_msg (!json_object_has_member (sr_test_object (filed), "applied"), "a sales user's apply applied");
   batch_id = sr_test_get_int (filed, "batch_id");
-  edits = member_array (object_of (filed), "edits");
+  edits = member_array (sr_test_object (filed), "edits");
   ck_assert_uint_eq (json_array_get_length (edits), n);
-  ck_assert_int_eq (count_rows ("pending_edits"), edits_before + n);
+  ck_assert_int_eq (sr_test_count (dbname, "pending_edits"), edits_before + n);
 
   for (guint i = 0; i < json_array_get_length (edits); i++)
     {
@@ -1067,7 +1032,7 @@ static gint64
 edit_for_vehicle (JsonNode *filed,
                   gint64    vehicle_id)
 {
-  JsonArray *edits = member_array (object_of (filed), "edits");
+  JsonArray *edits = member_array (sr_test_object (filed), "edits");
 
   for (guint i = 0; i < json_array_get_length (edits); i++)
     {
@@ -1115,14 +1080,14 @@ START_TEST (test_sales_batch_approved)
 
   /* Filed once: the preview is spent. */
   again = apply_fails (sales, preview_id (result), "preview_stale");
-  ck_assert_int_eq (count_rows ("pending_edits"), 3);
+  ck_assert_int_eq (sr_test_count (dbname, "pending_edits"), 3);
 
   /* The branch's manager sees the batch and approves it as one. */
   listed = sr_test_call_ok (manager, "edits.list", "{\"status\":\"pending\"}");
-  ck_assert_uint_eq (json_array_get_length (member_array (object_of (listed), "items")), 3);
+  ck_assert_uint_eq (json_array_get_length (member_array (sr_test_object (listed), "items")), 3);
   approved = sr_test_call_okf (manager, "edits.approve", "{\"batch_id\":%" G_GINT64_FORMAT "}", batch_id);
-  edits = member_array (object_of (approved), "edits");
-  vehicles = member_array (object_of (approved), "vehicles");
+  edits = member_array (sr_test_object (approved), "edits");
+  vehicles = member_array (sr_test_object (approved), "vehicles");
   ck_assert_uint_eq (json_array_get_length (edits), 3);
   ck_assert_uint_eq (json_array_get_length (vehicles), 3);
   for (guint i = 0; i < json_array_get_length (edits); i++)
@@ -1139,9 +1104,9 @@ START_TEST (test_sales_batch_approved)
       g_autoptr(JsonNode) vehicle = get_vehicle (manager, ids[i]);
       g_autoptr(JsonNode) history = history_of (manager, ids[i]);
       g_autofree char *via = g_strdup_printf ("edit:%" G_GINT64_FORMAT, edit_for_vehicle (filed, ids[i]));
-      JsonObject *entry = json_array_get_object_element (member_array (object_of (history), "items"), 0);
+      JsonObject *entry = json_array_get_object_element (member_array (sr_test_object (history), "items"), 0);
 
-      assert_holds (object_of (vehicle), member_object (row_for (result, ids[i]), "after"));
+      assert_holds (sr_test_object (vehicle), member_object (row_for (result, ids[i]), "after"));
       ck_assert_int_eq (sr_test_get_int (vehicle, "version"), versions[i] + 1);
       ck_assert_str_eq (member_string (entry, "via"), via);
       ck_assert_str_eq (member_string (entry, "op"), "update");
@@ -1200,7 +1165,7 @@ START_TEST (test_sales_batch_stale)
 
   /* ...and the edit of the vehicle that moved is stale, as the manager sees it. */
   listed = sr_test_call_okf (manager, "edits.list", "{\"vehicle_id\":%" G_GINT64_FORMAT "}", ids[1]);
-  items = member_array (object_of (listed), "items");
+  items = member_array (sr_test_object (listed), "items");
   ck_assert_uint_eq (json_array_get_length (items), 1);
   ck_assert_int_eq (member_int (json_array_get_object_element (items, 0), "id"), stale_edit);
   ck_assert_str_eq (member_string (json_array_get_object_element (items, 0), "status"), "stale");
@@ -1224,12 +1189,12 @@ START_TEST (test_sales_apply_stale)
   touch_in_sql (ids[2], "odometer_km = 12");
   stock_no = db_stock_no (ids[2]);
   assert_stale_apply (sales, preview_id (result), stock_no);
-  ck_assert_int_eq (count_rows ("pending_edits"), 0);
+  ck_assert_int_eq (sr_test_count (dbname, "pending_edits"), 0);
 
   /* Preview again, and it files. */
   fresh = preview (sales, "{\"make\":\"Hyundai\"}", "{\"price_add\":\"-1000.00\"}");
   filed = apply (sales, preview_id (fresh));
-  ck_assert_uint_eq (json_array_get_length (member_array (object_of (filed), "edits")), 3);
+  ck_assert_uint_eq (json_array_get_length (member_array (sr_test_object (filed), "edits")), 3);
   ck_assert_int_eq (sr_test_query_int (dbname, "SELECT base_version FROM pending_edits"
                                        " ORDER BY base_version DESC LIMIT 1"), 2);
 }
@@ -1255,17 +1220,17 @@ START_TEST (test_row_limit)
 
   error = refuse_preview (manager, "{\"filter\":{},\"op\":{\"price_add\":\"1000.00\"}}", "too_many_rows", NULL);
   assert_rpc_code (error, SR_RPC_INVALID_PARAMS);
-  ck_assert_int_eq (count_rows ("bulk_previews"), 0);
+  ck_assert_int_eq (sr_test_count (dbname, "bulk_previews"), 0);
 
   /* Exactly the limit is fine: by the filter... */
   touch_in_sql (sr_test_query_int (dbname, "SELECT max(id) FROM vehicles"), "make = 'Kia'");
-  rows_before = count_rows ("bulk_preview_rows");
+  rows_before = sr_test_count (dbname, "bulk_preview_rows");
   filtered = preview (manager, "{\"make\":\"Tata\"}", "{\"price_add\":\"1000.00\"}");
   ck_assert_int_eq (sr_test_get_int (filtered, "count"), MAX_ROWS);
   ck_assert_uint_eq (n_rows (filtered), MAX_ROWS);
   ck_assert_str_eq (member_string (member_object (row_at (filtered, MAX_ROWS - 1), "after"), "price"),
                     "601000.00");
-  ck_assert_int_eq (count_rows ("bulk_preview_rows"), rows_before + MAX_ROWS);
+  ck_assert_int_eq (sr_test_count (dbname, "bulk_preview_rows"), rows_before + MAX_ROWS);
 
   /* ...or because only that many would change: 10,001 match, one is a Kia already. */
   changing = preview (manager, "{}", "{\"set\":{\"make\":\"Kia\"}}");
@@ -1372,7 +1337,7 @@ START_TEST (test_filter_as_list)
         g_autoptr(JsonNode) result = preview (users[u], filters[i], "{\"set\":{\"notes\":\"checked\"}}");
         g_autoptr(JsonNode) listed = sr_test_call_okf (users[u], "vehicles.list",
                                                        "{\"filter\":%s,\"limit\":1000}", filters[i]);
-        JsonArray *items = member_array (object_of (listed), "items");
+        JsonArray *items = member_array (sr_test_object (listed), "items");
         GString *want = g_string_new (NULL);
         g_autofree char *got = row_ids (result);
 
@@ -1417,7 +1382,7 @@ START_TEST (test_scope_cost)
   results[1] = pct;
   for (guint r = 0; r < G_N_ELEMENTS (results); r++)
     {
-      g_autofree char *text = text_of (json_object_get_member (object_of (results[r]), "rows"));
+      g_autofree char *text = text_of (json_object_get_member (sr_test_object (results[r]), "rows"));
 
       ck_assert_uint_eq (n_rows (results[r]), 2);
       ck_assert_msg (strstr (text, "cost") == NULL && strstr (text, "400000") == NULL,
@@ -1542,7 +1507,7 @@ START_TEST (test_bad_input)
 
       assert_rpc_code (error, SR_RPC_INVALID_PARAMS);
     }
-  ck_assert_int_eq (count_rows ("bulk_previews"), 0);
+  ck_assert_int_eq (sr_test_count (dbname, "bulk_previews"), 0);
 }
 END_TEST
 
@@ -1575,7 +1540,7 @@ START_TEST (test_price_out_of_range)
                           "invalid_params", NULL);
   ck_assert_msg (g_str_has_prefix (sr_error_get_field (above), "op"), "data.field is %s",
                  sr_error_get_field (above));
-  ck_assert_int_eq (count_rows ("bulk_previews"), 0);
+  ck_assert_int_eq (sr_test_count (dbname, "bulk_previews"), 0);
 
   /* Down to exactly zero is a price. */
   to_zero = preview (manager, "{\"make\":\"Maruti\",\"price_max\":\"650000.00\"}",
@@ -1623,7 +1588,7 @@ watcher_new (const char *email)
   self->handler = g_signal_connect (self->connection, "event", G_CALLBACK (event_cb), self);
   subscribed = sr_test_call_okf (self->connection, "subscribe", "{\"since_seq\":%" G_GINT64_FORMAT "}",
                                  current_seq ());
-  ck_assert (!json_object_get_boolean_member (object_of (subscribed), "resync"));
+  ck_assert (!json_object_get_boolean_member (sr_test_object (subscribed), "resync"));
 
   return self;
 }

@@ -75,26 +75,11 @@ edit_status (gint64 id)
   return sr_test_queryf (dbname, "SELECT status FROM pending_edits WHERE id = %" G_GINT64_FORMAT, id);
 }
 
-static gint64
-count_rows (const char *table)
-{
-  g_autofree char *text = sr_test_queryf (dbname, "SELECT count(*) FROM %s", table);
-
-  return g_ascii_strtoll (text, NULL, 10);
-}
-
-static JsonObject *
-object_of (JsonNode *node)
-{
-  ck_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
-  return json_node_get_object (node);
-}
-
 static JsonNode *
 first_of (JsonNode   *result,
           const char *member)
 {
-  JsonArray *array = json_object_get_array_member (object_of (result), member);
+  JsonArray *array = json_object_get_array_member (sr_test_object (result), member);
 
   ck_assert_msg (array != NULL && json_array_get_length (array) > 0, "no %s in the result", member);
   return json_array_get_element (array, 0);
@@ -112,7 +97,7 @@ refused (SrConnection *connection,
     "SELECT md5(coalesce(string_agg(v::text, ',' ORDER BY v.id), '')) FROM vehicles v");
   g_autofree char *edits_before = sr_test_query (dbname,
     "SELECT md5(coalesce(string_agg(e::text, ',' ORDER BY e.id), '')) FROM pending_edits e");
-  gint64 changes = count_rows ("change_log");
+  gint64 changes = sr_test_count (dbname, "change_log");
   g_autofree char *after = NULL;
   g_autofree char *edits_after = NULL;
   GError *error = sr_test_call_fails (connection, method, params, reason);
@@ -123,7 +108,7 @@ refused (SrConnection *connection,
     "SELECT md5(coalesce(string_agg(e::text, ',' ORDER BY e.id), '')) FROM pending_edits e");
   ck_assert_msg (g_str_equal (before, after), "%s %s changed a vehicle", method, params);
   ck_assert_msg (g_str_equal (edits_before, edits_after), "%s %s changed an edit", method, params);
-  ck_assert_msg (count_rows ("change_log") == changes, "%s %s was logged", method, params);
+  ck_assert_msg (sr_test_count (dbname, "change_log") == changes, "%s %s was logged", method, params);
 
   return error;
 }
@@ -255,10 +240,10 @@ START_TEST (test_propose)
   JsonObject *object;
   JsonObject *proposer;
   gint64 id = create_vehicle (manager, "MA3FZEB1S00200001", "845000.00");
-  gint64 logged = count_rows ("change_log");
+  gint64 logged = sr_test_count (dbname, "change_log");
 
   edit = propose (sales, id, 1, "{\"price\":\"829000.00\",\"location\":\"Front row\"}");
-  object = object_of (edit);
+  object = sr_test_object (edit);
   for (guint i = 0; edit_members[i] != NULL; i++)
     ck_assert_msg (json_object_has_member (object, edit_members[i]), "no member %s", edit_members[i]);
   ck_assert_int_eq (json_object_get_int_member (object, "vehicle_id"), id);
@@ -278,7 +263,7 @@ START_TEST (test_propose)
   vehicle = get_vehicle (manager, id);
   ck_assert_str_eq (sr_test_get_string (vehicle, "price"), "845000.00");
   ck_assert_int_eq (sr_test_get_int (vehicle, "version"), 1);
-  ck_assert_int_eq (count_rows ("change_log"), logged + 1);
+  ck_assert_int_eq (sr_test_count (dbname, "change_log"), logged + 1);
   {
     g_autofree char *entity = sr_test_query (dbname, "SELECT entity FROM change_log ORDER BY seq DESC LIMIT 1");
     ck_assert_str_eq (entity, "pending_edit");
@@ -361,7 +346,7 @@ START_TEST (test_propose_refusals)
   ck_assert (!json_object_has_member (json_node_get_object (json_object_get_member (extra, "current")),
                                       "cost"));
 
-  ck_assert_int_eq (count_rows ("pending_edits"), 0);
+  ck_assert_int_eq (sr_test_count (dbname, "pending_edits"), 0);
 }
 END_TEST
 
@@ -370,7 +355,7 @@ END_TEST
 static guint
 list_length (JsonNode *page)
 {
-  return json_array_get_length (json_object_get_array_member (object_of (page), "items"));
+  return json_array_get_length (json_object_get_array_member (sr_test_object (page), "items"));
 }
 
 START_TEST (test_list_scoped)
@@ -414,7 +399,7 @@ START_TEST (test_list_scoped)
   ck_assert_uint_eq (list_length (page), 4);
   ck_assert_int_eq (sr_test_get_int (first_of (page, "items"), "id"), cost_id);
   ck_assert (!json_object_has_member (json_node_get_object (
-               json_object_get_member (object_of (first_of (page, "items")), "changes")), "cost"));
+               json_object_get_member (sr_test_object (first_of (page, "items")), "changes")), "cost"));
   ck_assert_str_eq (sr_test_get_string (first_of (page, "items"), "changes.notes"), "cost fix");
   g_clear_pointer (&page, json_node_unref);
   page = sr_test_call_ok (manager, "edits.list", NULL);
@@ -442,7 +427,7 @@ START_TEST (test_list_scoped)
   params = g_strdup_printf ("{\"limit\":3,\"after\":\"%s\"}", sr_test_get_string (page, "next"));
   second = sr_test_call_ok (manager, "edits.list", params);
   ck_assert_uint_eq (list_length (second), 1);
-  ck_assert (json_object_get_null_member (object_of (second), "next"));
+  ck_assert (json_object_get_null_member (sr_test_object (second), "next"));
 
   refused_field (manager, "edits.list", "{\"status\":\"maybe\"}", "invalid_params", "status");
   refused_field (manager, "edits.list", "{\"after\":\"not-a-cursor\"}", "invalid_params", "after");
@@ -481,7 +466,7 @@ START_TEST (test_approve)
   approved = sr_test_call_ok (manager, "edits.approve", params);
   ck_assert_str_eq (sr_test_get_string (first_of (approved, "edits"), "status"), "approved");
   ck_assert_str_eq (sr_test_get_string (first_of (approved, "edits"), "note"), "fine by me");
-  decider = json_object_get_object_member (object_of (first_of (approved, "edits")), "decided_by");
+  decider = json_object_get_object_member (sr_test_object (first_of (approved, "edits")), "decided_by");
   ck_assert_int_eq (json_object_get_int_member (decider, "id"), 2);
   ck_assert (sr_test_get_string (first_of (approved, "edits"), "decided_at") != NULL);
   ck_assert_str_eq (sr_test_get_string (first_of (approved, "vehicles"), "price"), "829000.00");

@@ -105,25 +105,18 @@ refuse_create (SrConnection *connection,
   ck_assert_msg (count_changes () == changes, "a refused create (%s) was logged", params);
 }
 
-static JsonObject *
-object_of (JsonNode *node)
-{
-  ck_assert (node != NULL && JSON_NODE_HOLDS_OBJECT (node));
-  return json_node_get_object (node);
-}
-
 static gboolean
 has_member (JsonNode   *node,
             const char *name)
 {
-  return json_object_has_member (object_of (node), name);
+  return json_object_has_member (sr_test_object (node), name);
 }
 
 static void
 assert_members (JsonNode          *node,
                 const char *const *names)
 {
-  JsonObject *object = object_of (node);
+  JsonObject *object = sr_test_object (node);
 
   for (guint i = 0; names[i] != NULL; i++)
     ck_assert_msg (json_object_has_member (object, names[i]), "no member %s", names[i]);
@@ -142,8 +135,8 @@ assert_sales_vehicle (JsonObject *vehicle)
 static JsonArray *
 items_of (JsonNode *page)
 {
-  ck_assert_msg (json_object_has_member (object_of (page), "items"), "no items");
-  return json_object_get_array_member (object_of (page), "items");
+  ck_assert_msg (json_object_has_member (sr_test_object (page), "items"), "no items");
+  return json_object_get_array_member (sr_test_object (page), "items");
 }
 
 static JsonObject *
@@ -315,8 +308,8 @@ walk_list (SrConnection *connection,
           g_string_append_printf (out, "%s%" G_GINT64_FORMAT, out->len ? "," : "", id);
         }
 
-      ck_assert_msg (json_object_has_member (object_of (page), "next"), "a page without next");
-      next = json_object_get_member (object_of (page), "next");
+      ck_assert_msg (json_object_has_member (sr_test_object (page), "next"), "a page without next");
+      next = json_object_get_member (sr_test_object (page), "next");
       if (JSON_NODE_HOLDS_NULL (next))
         break;
 
@@ -571,7 +564,7 @@ START_TEST (test_cost_hidden_from_sales)
   ck_assert_str_eq (sr_test_get_string (as_manager, "cost"), "500000.00");
 
   as_sales = sr_test_call_okf (sales, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
-  assert_sales_vehicle (object_of (as_sales));
+  assert_sales_vehicle (sr_test_object (as_sales));
   ck_assert_str_eq (sr_test_get_string (as_sales, "price"), "650000.00");
 
   sales_list = sr_test_call_ok (sales, "vehicles.list", "{\"limit\":1000}");
@@ -653,7 +646,7 @@ START_TEST (test_other_branch_hidden)
 
   /* Pune's own staff see it, and not Mumbai's. */
   pune_get = sr_test_call_ok (pune_sales, "vehicles.get", params);
-  assert_sales_vehicle (object_of (pune_get));
+  assert_sales_vehicle (sr_test_object (pune_get));
   g_free (params);
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT "}", mumbai);
   expect_failure (pune_sales, "vehicles.get", params, "not_found", NULL);
@@ -1223,7 +1216,7 @@ START_TEST (test_history_entries)
                                   id, sr_test_get_int (first_page, "next"));
   ck_assert_uint_eq (json_array_get_length (items_of (second_page)), 1);
   ck_assert_str_eq (json_object_get_string_member (history_item (second_page, 0), "op"), "insert");
-  ck_assert (JSON_NODE_HOLDS_NULL (json_object_get_member (object_of (second_page), "next")));
+  ck_assert (JSON_NODE_HOLDS_NULL (json_object_get_member (sr_test_object (second_page), "next")));
 
   /* A change made in psql is there too, by nobody the server knows. */
   sql = g_strdup_printf ("UPDATE vehicles SET color = 'Red' WHERE id = %" G_GINT64_FORMAT, id);
