@@ -26,6 +26,7 @@ struct _SrClient
 
   /* Owned */
   GSettings     *settings;
+  GHashTable    *pins;            /* address -> fingerprint trusted in this run */
   SrConnection  *connection;
   GCancellable  *cancellable;     /* the current attempt and its reconnects */
   char          *address;
@@ -146,8 +147,11 @@ pinned_fingerprint (SrClient   *self,
                     const char *address)
 {
   g_autoptr(GVariant) pins = NULL;
+  const char *trusted = g_hash_table_lookup (self->pins, address);
   char *fingerprint = NULL;
 
+  if (trusted != NULL)
+    return g_strdup (trusted);
   if (self->settings == NULL)
     return NULL;
 
@@ -174,7 +178,13 @@ sr_client_trust_certificate (SrClient   *self,
   g_return_if_fail (fingerprint != NULL);
 
   normalized = normalize_address (address, NULL);
-  if (normalized == NULL || self->settings == NULL)
+  if (normalized == NULL)
+    return;
+
+  /* Kept for this run in any case: without settings (no schema installed) the user
+   * could otherwise never get past the question. */
+  g_hash_table_replace (self->pins, g_strdup (normalized), g_strdup (fingerprint));
+  if (self->settings == NULL)
     return;
 
   pins = g_settings_get_value (self->settings, "pinned-certificates");
@@ -853,6 +863,7 @@ sr_client_finalize (GObject *object)
   SrClient *self = SR_CLIENT (object);
 
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->pins, g_hash_table_unref);
   g_clear_object (&self->cancellable);
   g_free (self->address);
   g_free (self->email);
@@ -928,5 +939,6 @@ static void
 sr_client_init (SrClient *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->retry_delay_s = RETRY_FIRST_S;
 }

@@ -172,13 +172,14 @@ sign_in_field (GtkWidget  *window,
 
 void
 sr_ui_fill_sign_in (GtkWidget  *window,
+                    gboolean    use_tls,
                     const char *address,
                     const char *email,
                     const char *password)
 {
   GtkStack *stack = GTK_STACK (sr_ui_child (window, SR_TYPE_WINDOW, "stack"));
 
-  gtk_switch_set_active (GTK_SWITCH (sign_in_field (window, "tls_switch")), FALSE);
+  gtk_switch_set_active (GTK_SWITCH (sign_in_field (window, "tls_switch")), use_tls);
   sr_ui_type (sign_in_field (window, "server_row"), address);
   sr_ui_type (sign_in_field (window, "email_row"), email);
   sr_ui_type (sign_in_field (window, "password_row"), password);
@@ -197,6 +198,6 @@ sr_ui_sign_in (GtkWidget    *window,
                SrTestServer *server,
                const char   *email)
 {
-  sr_ui_fill_sign_in (window, sr_test_server_get_address (server), email, SR_TEST_PASSWORD);
+  sr_ui_fill_sign_in (window, FALSE, sr_test_server_get_address (server), email, SR_TEST_PASSWORD);
   sr_ui_wait_until (on_main_page, window);
 }

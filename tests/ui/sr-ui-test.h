@@ -37,8 +37,9 @@ char       *sr_ui_screenshot      (GtkWidget  *window,
 
 /* A window on a fresh SrClient (no settings), shown, on the sign-in page. */
 GtkWidget  *sr_ui_window_new      (void);
-/* Fills the sign-in page as a user would and presses Sign In (plain TCP). */
+/* Fills the sign-in page as a user would and presses Sign In. */
 void        sr_ui_fill_sign_in    (GtkWidget    *window,
+                                   gboolean      use_tls,
                                    const char   *address,
                                    const char   *email,
                                    const char   *password);

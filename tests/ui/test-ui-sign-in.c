@@ -55,7 +55,7 @@ sign_in_as (const char *address,
             const char *email,
             const char *password)
 {
-  sr_ui_fill_sign_in (GTK_WIDGET (window), address, email, password);
+  sr_ui_fill_sign_in (GTK_WIDGET (window), FALSE, address, email, password);
 }
 
 /* The message the page shows once the attempt is over (the button is back). */
