@@ -21,12 +21,14 @@ struct _SrWindow
   /* Template widgets */
   GtkStack             *stack;
   AdwStatusPage        *connecting_page;
-  AdwWindowTitle       *window_title;
+  AdwViewSwitcherTitle *switcher_title;
   GtkImage             *status_icon;
   GtkLabel             *status_label;
   GtkMenuButton        *user_button;
   AdwToastOverlay      *toast_overlay;
-  AdwBin               *content_bin;
+  AdwViewStack         *view_stack;
+  AdwAvatar            *user_avatar;
+  GtkLabel             *user_label;
 
   /* Owned */
   SrClient             *client;
@@ -101,14 +103,38 @@ update_status (SrWindow *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), tooltip);
 }
 
+/* The pages of a session: made when it starts, dropped when it ends. */
+static void
+add_pages (SrWindow *self)
+{
+  AdwViewStackPage *page;
+
+  page = adw_view_stack_add_titled (self->view_stack, sr_stock_view_new (self->client),
+                                    "stock", _("Stock"));
+  adw_view_stack_page_set_icon_name (page, "view-list-symbolic");
+}
+
+static void
+remove_pages (SrWindow *self)
+{
+  g_autoptr(GtkSelectionModel) pages = adw_view_stack_get_pages (self->view_stack);
+
+  while (g_list_model_get_n_items (G_LIST_MODEL (pages)) > 0)
+    {
+      g_autoptr(AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), 0);
+
+      adw_view_stack_remove (self->view_stack, adw_view_stack_page_get_child (page));
+    }
+}
+
 static void
 show_main (SrWindow *self)
 {
   JsonObject *user = sr_client_get_user (self->client);
   g_autofree char *who = NULL;
 
-  if (adw_bin_get_child (self->content_bin) == NULL)
-    adw_bin_set_child (self->content_bin, sr_stock_view_new (self->client));
+  if (adw_view_stack_get_child_by_name (self->view_stack, "stock") == NULL)
+    add_pages (self);
 
   if (user != NULL)
     {
@@ -120,7 +146,9 @@ show_main (SrWindow *self)
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->user_button), who);
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->user_button),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, who, -1);
-      adw_window_title_set_subtitle (self->window_title, who);
+      adw_view_switcher_title_set_subtitle (self->switcher_title, who);
+      adw_avatar_set_text (self->user_avatar, json_object_get_string_member (user, "name"));
+      gtk_label_set_text (self->user_label, json_object_get_string_member (user, "name"));
     }
 
   gtk_stack_set_visible_child_name (self->stack, "main");
@@ -131,7 +159,7 @@ static void
 show_sign_in (SrWindow   *self,
               const char *message)
 {
-  adw_bin_set_child (self->content_bin, NULL);
+  remove_pages (self);
   gtk_stack_set_visible_child_name (self->stack, "sign-in");
   sr_sign_in_page_show_message (SR_SIGN_IN_PAGE (self->sign_in_page), message);
   sr_sign_in_page_focus (SR_SIGN_IN_PAGE (self->sign_in_page));
@@ -418,12 +446,14 @@ sr_window_class_init (SrWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/showroom/Showroom/sr-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SrWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, connecting_page);
-  gtk_widget_class_bind_template_child (widget_class, SrWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, user_button);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, SrWindow, content_bin);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, user_avatar);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, user_label);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.change-password", NULL, change_password_action);

@@ -85,6 +85,17 @@ sr_ui_child (GtkWidget  *widget,
 }
 
 GtkWidget *
+sr_ui_page (GtkWidget  *window,
+            const char *name)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (sr_ui_child (window, SR_TYPE_WINDOW, "view_stack"));
+  GtkWidget *page = adw_view_stack_get_child_by_name (stack, name);
+
+  ck_assert_msg (page != NULL, "no page %s in the window", name);
+  return page;
+}
+
+GtkWidget *
 sr_ui_find (GtkWidget *widget,
             GType      type)
 {

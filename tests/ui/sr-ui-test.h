@@ -23,6 +23,9 @@ void        sr_ui_settle          (void);
 GtkWidget  *sr_ui_child           (GtkWidget  *widget,
                                    GType       type,
                                    const char *name);
+/* The window's page @name ("stock", "approvals"), failing the test if there is none. */
+GtkWidget  *sr_ui_page            (GtkWidget  *window,
+                                   const char *name);
 /* The first descendant of @widget of @type (depth first), or NULL. */
 GtkWidget  *sr_ui_find            (GtkWidget  *widget,
                                    GType       type);

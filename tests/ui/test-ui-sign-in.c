@@ -90,8 +90,8 @@ START_TEST (test_sign_in)
   status = GTK_LABEL (sr_ui_child (GTK_WIDGET (window), SR_TYPE_WINDOW, "status_label"));
   ck_assert_msg (g_str_has_prefix (gtk_label_get_text (status), "Online"),
                  "status says \"%s\"", gtk_label_get_text (status));
-  ck_assert_str_eq (adw_window_title_get_subtitle (ADW_WINDOW_TITLE (
-                      sr_ui_child (GTK_WIDGET (window), SR_TYPE_WINDOW, "window_title"))),
+  ck_assert_str_eq (gtk_widget_get_tooltip_text (sr_ui_child (GTK_WIDGET (window), SR_TYPE_WINDOW,
+                                                              "user_button")),
                     "Mumbai Manager (Manager)");
   ck_assert_int_eq (sr_client_get_state (client), SR_CLIENT_ONLINE);
   shot = sr_ui_screenshot (GTK_WIDGET (window), "stock-after-sign-in");

@@ -52,8 +52,7 @@ teardown (void)
 static SrStockView *
 stock_view (void)
 {
-  GtkWidget *bin = sr_ui_child (window, SR_TYPE_WINDOW, "content_bin");
-  GtkWidget *view = adw_bin_get_child (ADW_BIN (bin));
+  GtkWidget *view = sr_ui_page (window, "stock");
 
   ck_assert_msg (SR_IS_STOCK_VIEW (view), "no stock view in the window");
   return SR_STOCK_VIEW (view);
