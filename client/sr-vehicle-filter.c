@@ -313,3 +313,45 @@ sr_vehicle_filter_get_text (SrVehicleFilter *self)
 
   return self->text;
 }
+
+JsonObject *
+sr_vehicle_filter_to_params (SrVehicleFilter *self)
+{
+  JsonObject *params;
+
+  g_return_val_if_fail (SR_IS_VEHICLE_FILTER (self), NULL);
+
+  params = json_object_new ();
+
+  /* "Any status" is no criterion at all, not a list of every status. */
+  if (self->statuses != SR_VEHICLE_STATUS_ALL)
+    {
+      JsonArray *statuses = json_array_new ();
+
+      for (guint i = 0; i < SR_VEHICLE_N_STATUSES; i++)
+        if (self->statuses & SR_VEHICLE_STATUS_BIT (i))
+          json_array_add_string_element (statuses, sr_vehicle_status_to_string (i));
+      json_object_set_array_member (params, "status", statuses);
+    }
+  /* Lower-cased here, which the server's case-insensitive match does not mind. */
+  if (self->make != NULL)
+    json_object_set_string_member (params, "make", self->make);
+  if (self->fuel >= 0)
+    json_object_set_string_member (params, "fuel", sr_vehicle_fuel_to_string (self->fuel));
+  if (self->price_min >= 0)
+    {
+      g_autofree char *min = sr_money_format (self->price_min);
+
+      json_object_set_string_member (params, "price_min", min);
+    }
+  if (self->price_max >= 0)
+    {
+      g_autofree char *max = sr_money_format (self->price_max);
+
+      json_object_set_string_member (params, "price_max", max);
+    }
+  if (self->text != NULL)
+    json_object_set_string_member (params, "text", self->text);
+
+  return params;
+}

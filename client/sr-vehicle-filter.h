@@ -42,4 +42,9 @@ void             sr_vehicle_filter_set_text       (SrVehicleFilter *self,
                                                    const char      *text);
 const char      *sr_vehicle_filter_get_text       (SrVehicleFilter *self);
 
+/* The same criteria as vehicles.list's `filter` object (status list, make, fuel,
+ * price_min and price_max as money strings, text), for asking the server about
+ * exactly the vehicles the filter shows. An empty object for "any". */
+JsonObject      *sr_vehicle_filter_to_params      (SrVehicleFilter *self);
+
 G_END_DECLS

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "sr-json-reader.h"
 #include "sr-vehicle.h"
 
 G_BEGIN_DECLS
@@ -57,5 +58,10 @@ struct _SrVehicle
 
   SrVehicleFields f;
 };
+
+/* The Vehicle object at @reader (which must decode in place), read past; the store
+ * reads its pages with this in worker threads. */
+SrVehicle *_sr_vehicle_new_from_reader (SrJsonReader  *reader,
+                                        GError       **error);
 
 G_END_DECLS

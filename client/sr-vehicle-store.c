@@ -1,8 +1,9 @@
 /* sr-vehicle-store.c: the stock view's model, loaded in pages, kept live by events.
  *
  * Items are held in ascending id order, so an event finds its row by binary search and
- * every change is one items-changed at the right position. Pages are turned into
- * SrVehicles in worker threads; the main thread only places them.
+ * every change is one items-changed at the right position. Pages come as text and are
+ * read into SrVehicles in worker threads; the main thread only finds each page's
+ * cursor and places the vehicles.
  *
  * The sorted array is the index: no id -> position table to keep in step. A removal
  * is a memmove of at most 800 KB of pointers at 100,000 rows (about 20 µs), and it
@@ -283,7 +284,7 @@ typedef struct {
   gboolean  ended;          /* no more requests */
   gboolean  calling;
   gboolean  converting;
-  GQueue    pages;          /* JsonNode: received, waiting for a worker */
+  GQueue    pages;          /* GBytes, the result's text: received, waiting for a worker */
   gint64    call_start_us;
 } Chain;
 
@@ -301,7 +302,7 @@ struct _Load
 };
 
 typedef struct {
-  JsonNode  *page;
+  GBytes    *page;
   gboolean   descending;
   gint64     convert_us;
 } Convert;
@@ -314,7 +315,7 @@ load_free (Load *load)
   for (guint i = 0; i < G_N_ELEMENTS (load->chains); i++)
     {
       g_free (load->chains[i].after);
-      g_queue_clear_full (&load->chains[i].pages, (GDestroyNotify) json_node_unref);
+      g_queue_clear_full (&load->chains[i].pages, (GDestroyNotify) g_bytes_unref);
     }
   if (load->cancelled_id != 0)
     g_cancellable_disconnect (load->caller_cancellable, load->cancelled_id);
@@ -328,7 +329,7 @@ load_free (Load *load)
 static void
 convert_free (Convert *convert)
 {
-  g_clear_pointer (&convert->page, json_node_unref);
+  g_clear_pointer (&convert->page, g_bytes_unref);
   g_free (convert);
 }
 
@@ -342,7 +343,7 @@ load_fail (Load         *load,
   for (guint i = 0; i < G_N_ELEMENTS (load->chains); i++)
     {
       load->chains[i].ended = TRUE;
-      g_queue_clear_full (&load->chains[i].pages, (GDestroyNotify) json_node_unref);
+      g_queue_clear_full (&load->chains[i].pages, (GDestroyNotify) g_bytes_unref);
     }
   g_cancellable_cancel (load->cancellable);
 }
@@ -407,8 +408,87 @@ load_check_done (Load *load)
   g_task_return_boolean (task, TRUE);
 }
 
-/* In a worker: the page's JSON to SrVehicles, ascending by id, and the JSON freed
- * here rather than on the main thread. */
+static gboolean
+bad_page (GError **error)
+{
+  sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL, "vehicles.list gave a page that is not understood");
+  return FALSE;
+}
+
+static gboolean
+name_is (const char *name,
+         gsize       len,
+         const char *word)
+{
+  return name != NULL && len == strlen (word) && memcmp (name, word, len) == 0;
+}
+
+/* In a worker: the page's text to SrVehicles, ascending by id. The text is read
+ * once, decoded over a copy of itself; nothing of it is kept but the vehicles. */
+static GPtrArray *
+read_page (GBytes    *page,
+           gboolean   descending,
+           GError   **error)
+{
+  g_autoptr(GPtrArray) vehicles = g_ptr_array_new_full (PAGE_SIZE, g_object_unref);
+  g_autofree char *text = NULL;
+  SrJsonReader reader;
+  const char *name;
+  gsize len;
+
+  text = g_memdup2 (g_bytes_get_data (page, NULL), g_bytes_get_size (page));
+  len = g_bytes_get_size (page);
+  if (!g_utf8_validate_len (text, len, NULL))
+    {
+      bad_page (error);
+      return NULL;
+    }
+
+  sr_json_reader_init (&reader, text, len, TRUE);
+  if (sr_json_reader_peek (&reader) != SR_JSON_OBJECT)
+    {
+      bad_page (error);
+      return NULL;
+    }
+  sr_json_reader_enter_object (&reader);
+  while (sr_json_reader_next_member (&reader, &name, &len))
+    {
+      if (!name_is (name, len, "items") || sr_json_reader_peek (&reader) != SR_JSON_ARRAY)
+        {
+          sr_json_reader_skip (&reader);
+          continue;
+        }
+
+      /* The last of a name given twice counts. */
+      g_ptr_array_set_size (vehicles, 0);
+      sr_json_reader_enter_array (&reader);
+      while (sr_json_reader_next_element (&reader))
+        {
+          SrVehicle *vehicle = _sr_vehicle_new_from_reader (&reader, error);
+
+          if (vehicle == NULL)
+            return NULL;
+          g_ptr_array_add (vehicles, vehicle);
+        }
+    }
+  if (!sr_json_reader_at_end (&reader))
+    {
+      bad_page (error);
+      return NULL;
+    }
+
+  if (descending)
+    for (guint i = 0, j = vehicles->len; i + 1 < j; i++, j--)
+      {
+        gpointer swap = vehicles->pdata[i];
+
+        vehicles->pdata[i] = vehicles->pdata[j - 1];
+        vehicles->pdata[j - 1] = swap;
+      }
+
+  return g_steal_pointer (&vehicles);
+}
+
 static void
 convert_thread (GTask        *task,
                 gpointer      source_object,
@@ -416,42 +496,17 @@ convert_thread (GTask        *task,
                 GCancellable *cancellable)
 {
   Convert *convert = task_data;
-  g_autoptr(JsonNode) page = g_steal_pointer (&convert->page);
+  g_autoptr(GBytes) page = g_steal_pointer (&convert->page);
   g_autoptr(GPtrArray) vehicles = NULL;
+  GError *error = NULL;
   gint64 start = g_get_monotonic_time ();
-  JsonArray *items;
-  guint n;
 
-  /* read_page() checked the shape on the main thread. */
-  items = json_object_get_array_member (json_node_get_object (page), "items");
-  n = json_array_get_length (items);
-  vehicles = g_ptr_array_new_full (n, g_object_unref);
-
-  for (guint i = 0; i < n; i++)
-    {
-      guint k = convert->descending ? n - 1 - i : i;
-      JsonNode *node = json_array_get_element (items, k);
-      GError *error = NULL;
-      SrVehicle *vehicle;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_task_return_new_error (task, SR_ERROR, SR_ERROR_PARSE_ERROR,
-                                   "vehicles.list gave an item that is not an object");
-          return;
-        }
-
-      vehicle = sr_vehicle_new_from_json (json_node_get_object (node), &error);
-      if (vehicle == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      g_ptr_array_add (vehicles, vehicle);
-    }
-
+  vehicles = read_page (page, convert->descending, &error);
   convert->convert_us = g_get_monotonic_time () - start;
-  g_task_return_pointer (task, g_steal_pointer (&vehicles), (GDestroyNotify) g_ptr_array_unref);
+  if (vehicles == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&vehicles), (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void chain_convert_next (Chain *chain);
@@ -512,55 +567,102 @@ chain_convert_next (Chain *chain)
   g_task_run_in_thread (task, convert_thread);
 }
 
+/* On the main thread, before a worker reads the page: its cursor, for the next
+ * request to go out at once, and the id of its last vehicle, for where the chains
+ * meet. The text is only scanned here, never decoded; the worker checks the rest. */
 static gboolean
-bad_page (GError **error)
+scan_page (GBytes      *page,
+           char       **next,
+           gint64      *last_id,
+           guint       *n_items,
+           GError     **error)
 {
-  sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL, "vehicles.list gave a page that is not understood");
-  return FALSE;
-}
+  const char *text = g_bytes_get_data (page, NULL);
+  gsize text_len = g_bytes_get_size (page);
+  const char *last = NULL;
+  gboolean has_items = FALSE;
+  gboolean has_next = FALSE;
+  SrJsonReader reader;
+  const char *name;
+  gsize len;
 
-/* Checks the page's shape and reads what the next request needs: the cursor and the
- * id of its last vehicle. */
-static gboolean
-read_page (JsonNode     *page,
-           const char  **next,
-           gint64       *last_id,
-           guint        *n_items,
-           GError      **error)
-{
-  JsonObject *object;
-  JsonNode *items;
-  JsonNode *next_node;
-  JsonNode *last;
-  guint n;
-
-  if (!JSON_NODE_HOLDS_OBJECT (page))
-    return bad_page (error);
-  object = json_node_get_object (page);
-
-  items = json_object_get_member (object, "items");
-  next_node = json_object_get_member (object, "next");
-  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items) || next_node == NULL)
-    return bad_page (error);
-
-  if (JSON_NODE_HOLDS_NULL (next_node))
-    *next = NULL;
-  else if (JSON_NODE_HOLDS_VALUE (next_node) && json_node_get_value_type (next_node) == G_TYPE_STRING)
-    *next = json_node_get_string (next_node);
-  else
-    return bad_page (error);
-
-  n = json_array_get_length (json_node_get_array (items));
-  *n_items = n;
+  *next = NULL;
   *last_id = 0;
-  if (n == 0)
-    return TRUE;
+  *n_items = 0;
 
-  last = json_array_get_element (json_node_get_array (items), n - 1);
-  if (!JSON_NODE_HOLDS_OBJECT (last))
+  sr_json_reader_init (&reader, (char *) text, text_len, FALSE);
+  if (sr_json_reader_peek (&reader) != SR_JSON_OBJECT)
     return bad_page (error);
-  if (!member_int (json_node_get_object (last), "id", last_id))
+  sr_json_reader_enter_object (&reader);
+  while (sr_json_reader_next_member (&reader, &name, &len))
+    {
+      if (name_is (name, len, "items"))
+        {
+          if (sr_json_reader_peek (&reader) != SR_JSON_ARRAY)
+            return bad_page (error);
+          has_items = TRUE;
+          last = NULL;
+          *n_items = 0;
+          sr_json_reader_enter_array (&reader);
+          while (sr_json_reader_next_element (&reader))
+            {
+              last = sr_json_reader_position (&reader);
+              if (!sr_json_reader_skip (&reader))
+                return bad_page (error);
+              (*n_items)++;
+            }
+        }
+      else if (name_is (name, len, "next"))
+        {
+          const char *start = sr_json_reader_position (&reader);
+          SrJsonKind kind = sr_json_reader_peek (&reader);
+
+          g_clear_pointer (next, g_free);
+          has_next = TRUE;
+          if (kind != SR_JSON_NULL && kind != SR_JSON_STRING)
+            return bad_page (error);
+          if (!sr_json_reader_skip (&reader))
+            return bad_page (error);
+
+          /* A cursor is opaque, and may be written with escapes: it is decoded alone. */
+          if (kind == SR_JSON_STRING)
+            {
+              const char *end = sr_json_reader_position (&reader);
+              SrJsonReader string_reader;
+              const char *value;
+
+              *next = g_strndup (start, end - start);
+              sr_json_reader_init (&string_reader, *next, end - start, TRUE);
+              if (!sr_json_reader_read_string (&string_reader, &value, NULL))
+                return bad_page (error);
+              memmove (*next, value, strlen (value) + 1);
+            }
+        }
+      else if (!sr_json_reader_skip (&reader))
+        return bad_page (error);
+    }
+  if (!sr_json_reader_at_end (&reader) || !has_items || !has_next)
     return bad_page (error);
+
+  if (last != NULL)
+    {
+      SrJsonReader item_reader;
+      gboolean found = FALSE;
+
+      sr_json_reader_init (&item_reader, (char *) last, text + text_len - last, FALSE);
+      if (sr_json_reader_peek (&item_reader) != SR_JSON_OBJECT)
+        return bad_page (error);
+      sr_json_reader_enter_object (&item_reader);
+      while (sr_json_reader_next_member (&item_reader, &name, &len))
+        {
+          if (name_is (name, len, "id") && sr_json_reader_read_int (&item_reader, last_id))
+            found = TRUE;
+          else if (!sr_json_reader_skip (&item_reader))
+            return bad_page (error);
+        }
+      if (!found)
+        return bad_page (error);
+    }
 
   return TRUE;
 }
@@ -575,9 +677,9 @@ page_cb (GObject      *object,
   Chain *other = &load->chains[!chain->descending];
   /* The reference chain_request() took. */
   g_autoptr(GTask) load_task G_GNUC_UNUSED = load->task;
-  g_autoptr(JsonNode) page = NULL;
+  g_autoptr(GBytes) page = NULL;
   g_autoptr(GError) error = NULL;
-  const char *next = NULL;
+  g_autofree char *next = NULL;
   gint64 last_id = 0;
   guint n_items = 0;
   gint64 start = g_get_monotonic_time ();
@@ -585,8 +687,8 @@ page_cb (GObject      *object,
   chain->calling = FALSE;
   load->stats.rpc_ms += (start - chain->call_start_us) / 1000.0;
 
-  page = sr_connection_call_finish (SR_CONNECTION (object), result, &error);
-  if (page == NULL || !read_page (page, &next, &last_id, &n_items, &error))
+  page = sr_connection_call_raw_finish (SR_CONNECTION (object), result, &error);
+  if (page == NULL || !scan_page (page, &next, &last_id, &n_items, &error))
     {
       load_fail (load, error);
       load_check_done (load);
@@ -614,7 +716,7 @@ page_cb (GObject      *object,
   if (!chain->ended)
     {
       g_free (chain->after);
-      chain->after = g_strdup (next);
+      chain->after = g_steal_pointer (&next);
       chain_request (chain);
     }
 
@@ -642,8 +744,8 @@ chain_request (Chain *chain)
   chain->calling = TRUE;
   chain->call_start_us = g_get_monotonic_time ();
   g_object_ref (load->task);
-  sr_connection_call_async (load->connection, "vehicles.list", params, load->cancellable,
-                            page_cb, chain);
+  sr_connection_call_raw_async (load->connection, "vehicles.list", params, load->cancellable,
+                                page_cb, chain);
 }
 
 static void

@@ -16,22 +16,23 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SrVehicleStore, sr_vehicle_store, SR, VEHICLE_STORE, GObject)
 
 /* Where the last load's time went. The main thread also spends time inside
- * SrConnection parsing each page, which is part of rpc_ms. */
+ * SrConnection finding each response's id, which is part of rpc_ms. */
 typedef struct {
   guint  pages;
   guint  vehicles;
   double total_ms;     /* from load_async to the result */
   double rpc_ms;       /* summed over calls: request queued to result delivered (server,
-                        * network, and SrConnection's parse on the main thread) */
-  double convert_ms;   /* summed over pages: JSON to SrVehicle, in worker threads */
-  double main_ms;      /* on the main thread in the store: page handling, inserts and
-                        * items-changed */
+                        * network, and SrConnection's scan of the envelope) */
+  double convert_ms;   /* summed over pages: JSON text to SrVehicle, in worker threads */
+  double main_ms;      /* on the main thread in the store: the scan of each page for its
+                        * cursor, inserts and items-changed */
 } SrVehicleStoreLoadStats;
 
 SrVehicleStore *sr_vehicle_store_new             (void);
 
 /* Replaces the contents with every vehicle the connection's user may see, fetched
- * with vehicles.list (1000 a page, by id). Subscribe before loading: events given to
+ * with vehicles.list (1000 a page, by id; each page taken as text and read in a
+ * worker thread). Subscribe before loading: events given to
  * apply_event() while the load runs are held and applied once it has finished, so
  * nothing that changes meanwhile is lost. On failure the vehicles loaded so far stay
  * and the events held are dropped; reset and load again. */

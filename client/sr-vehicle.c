@@ -324,42 +324,59 @@ bad_member (const char  *name,
   return FALSE;
 }
 
+/* A Vehicle's members as read from JSON, before they are checked: the same checks
+ * then serve json-glib's objects (events) and the pull reader (pages). */
+typedef enum {
+  M_ID, M_STOCK_NO, M_VIN, M_MAKE, M_MODEL, M_VARIANT, M_YEAR, M_COLOR, M_FUEL,
+  M_ODOMETER_KM, M_PRICE, M_COST, M_STATUS, M_BRANCH_ID, M_LOCATION, M_ARRIVED_ON,
+  M_NOTES, M_VERSION, M_UPDATED_AT, N_MEMBERS
+} Member;
+
+static const char *const member_names[N_MEMBERS] = {
+  "id", "stock_no", "vin", "make", "model", "variant", "year", "color", "fuel",
+  "odometer_km", "price", "cost", "status", "branch_id", "location", "arrived_on",
+  "notes", "version", "updated_at",
+};
+
+typedef enum {
+  SLOT_ABSENT,
+  SLOT_STRING,
+  SLOT_INT,
+  SLOT_OTHER,   /* null, a boolean, a fraction, an object...: never valid */
+} SlotKind;
+
+typedef struct {
+  SlotKind    kind;
+  const char *string;
+  gint64      integer;
+} Slot;
+
 static gboolean
-get_string (JsonObject  *object,
-            const char  *name,
+get_string (const Slot  *slots,
+            Member       member,
             const char **out,
             GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  if (slots[member].kind != SLOT_STRING)
+    return bad_member (member_names[member], error);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return bad_member (name, error);
-
-  *out = json_node_get_string (node);
+  *out = slots[member].string;
   return TRUE;
 }
 
 static gboolean
-get_int (JsonObject  *object,
-         const char  *name,
+get_int (const Slot  *slots,
+         Member       member,
          gint64       min,
          gint64       max,
          gint64      *out,
          GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, name);
-  gint64 value;
+  if (slots[member].kind != SLOT_INT ||
+      slots[member].integer < min || slots[member].integer > max)
+    return bad_member (member_names[member], error);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return bad_member (name, error);
-
-  value = json_node_get_int (node);
-  if (value < min || value > max)
-    return bad_member (name, error);
-
-  *out = value;
+  *out = slots[member].integer;
   return TRUE;
 }
 
@@ -440,9 +457,9 @@ fields_build_strings (SrVehicleFields *f,
 }
 
 static gboolean
-fields_from_json (SrVehicleFields  *f,
-                  JsonObject       *object,
-                  GError          **error)
+fields_from_slots (SrVehicleFields  *f,
+                   const Slot       *slots,
+                   GError          **error)
 {
   const char *stock_no, *vin, *make, *model, *variant, *color, *fuel, *price, *status;
   const char *location, *arrived_on, *notes, *updated_at;
@@ -452,24 +469,24 @@ fields_from_json (SrVehicleFields  *f,
 
   memset (f, 0, sizeof *f);
 
-  if (!get_int (object, "id", 1, G_MAXINT64, &f->id, error) ||
-      !get_string (object, "stock_no", &stock_no, error) ||
-      !get_string (object, "vin", &vin, error) ||
-      !get_string (object, "make", &make, error) ||
-      !get_string (object, "model", &model, error) ||
-      !get_string (object, "variant", &variant, error) ||
-      !get_int (object, "year", 0, 9999, &year, error) ||
-      !get_string (object, "color", &color, error) ||
-      !get_string (object, "fuel", &fuel, error) ||
-      !get_int (object, "odometer_km", 0, G_MAXINT64, &f->odometer_km, error) ||
-      !get_string (object, "price", &price, error) ||
-      !get_string (object, "status", &status, error) ||
-      !get_int (object, "branch_id", 1, G_MAXINT64, &f->branch_id, error) ||
-      !get_string (object, "location", &location, error) ||
-      !get_string (object, "arrived_on", &arrived_on, error) ||
-      !get_string (object, "notes", &notes, error) ||
-      !get_int (object, "version", 1, G_MAXINT64, &f->version, error) ||
-      !get_string (object, "updated_at", &updated_at, error))
+  if (!get_int (slots, M_ID, 1, G_MAXINT64, &f->id, error) ||
+      !get_string (slots, M_STOCK_NO, &stock_no, error) ||
+      !get_string (slots, M_VIN, &vin, error) ||
+      !get_string (slots, M_MAKE, &make, error) ||
+      !get_string (slots, M_MODEL, &model, error) ||
+      !get_string (slots, M_VARIANT, &variant, error) ||
+      !get_int (slots, M_YEAR, 0, 9999, &year, error) ||
+      !get_string (slots, M_COLOR, &color, error) ||
+      !get_string (slots, M_FUEL, &fuel, error) ||
+      !get_int (slots, M_ODOMETER_KM, 0, G_MAXINT64, &f->odometer_km, error) ||
+      !get_string (slots, M_PRICE, &price, error) ||
+      !get_string (slots, M_STATUS, &status, error) ||
+      !get_int (slots, M_BRANCH_ID, 1, G_MAXINT64, &f->branch_id, error) ||
+      !get_string (slots, M_LOCATION, &location, error) ||
+      !get_string (slots, M_ARRIVED_ON, &arrived_on, error) ||
+      !get_string (slots, M_NOTES, &notes, error) ||
+      !get_int (slots, M_VERSION, 1, G_MAXINT64, &f->version, error) ||
+      !get_string (slots, M_UPDATED_AT, &updated_at, error))
     return FALSE;
 
   if (!sr_vehicle_fuel_from_string (fuel, &fuel_value))
@@ -484,11 +501,11 @@ fields_from_json (SrVehicleFields  *f,
     return bad_member ("updated_at", error);
 
   /* Absent, not null, for sales users; a present cost must be valid. */
-  if (json_object_has_member (object, "cost"))
+  if (slots[M_COST].kind != SLOT_ABSENT)
     {
       const char *cost;
 
-      if (!get_string (object, "cost", &cost, error))
+      if (!get_string (slots, M_COST, &cost, error))
         return FALSE;
       if (!sr_money_parse (cost, &f->cost))
         return bad_member ("cost", error);
@@ -507,6 +524,97 @@ fields_from_json (SrVehicleFields  *f,
   fields_build_strings (f, stock_no, vin, updated_at);
 
   return TRUE;
+}
+
+static gboolean
+fields_from_json (SrVehicleFields  *f,
+                  JsonObject       *object,
+                  GError          **error)
+{
+  Slot slots[N_MEMBERS];
+
+  for (guint m = 0; m < N_MEMBERS; m++)
+    {
+      JsonNode *node = json_object_get_member (object, member_names[m]);
+
+      slots[m].kind = SLOT_OTHER;
+      if (node == NULL)
+        slots[m].kind = SLOT_ABSENT;
+      else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          slots[m].kind = SLOT_STRING;
+          slots[m].string = json_node_get_string (node);
+        }
+      else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+        {
+          slots[m].kind = SLOT_INT;
+          slots[m].integer = json_node_get_int (node);
+        }
+    }
+
+  return fields_from_slots (f, slots, error);
+}
+
+static int
+find_member (const char *name,
+             gsize       len)
+{
+  for (guint m = 0; m < N_MEMBERS; m++)
+    if (strncmp (member_names[m], name, len) == 0 && member_names[m][len] == '\0')
+      return m;
+
+  return -1;
+}
+
+/* The object at the reader, which decodes in place: no tree, no copies of the
+ * strings but the ones the vehicle keeps. */
+static gboolean
+fields_from_reader (SrVehicleFields  *f,
+                    SrJsonReader     *reader,
+                    GError          **error)
+{
+  Slot slots[N_MEMBERS] = { { 0 } };
+  const char *name;
+  gsize len;
+
+  if (sr_json_reader_peek (reader) != SR_JSON_OBJECT)
+    {
+      memset (f, 0, sizeof *f);
+      sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL, "a vehicle that is not an object");
+      return FALSE;
+    }
+
+  sr_json_reader_enter_object (reader);
+  while (sr_json_reader_next_member (reader, &name, &len))
+    {
+      int m = find_member (name, len);
+      Slot *slot;
+
+      if (m < 0)
+        {
+          sr_json_reader_skip (reader);
+          continue;
+        }
+
+      /* As json-glib has it, the last of a name given twice counts. */
+      slot = &slots[m];
+      slot->kind = SLOT_OTHER;
+      if (sr_json_reader_read_string (reader, &slot->string, NULL))
+        slot->kind = SLOT_STRING;
+      else if (sr_json_reader_read_int (reader, &slot->integer))
+        slot->kind = SLOT_INT;
+      else
+        sr_json_reader_skip (reader);
+    }
+
+  if (sr_json_reader_failed (reader))
+    {
+      memset (f, 0, sizeof *f);
+      sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL, "a vehicle that is not valid JSON");
+      return FALSE;
+    }
+
+  return fields_from_slots (f, slots, error);
 }
 
 /* GObject */
@@ -656,6 +764,54 @@ sr_vehicle_new_from_json (JsonObject  *object,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!fields_from_json (&fields, object, error))
+    {
+      fields_clear (&fields);
+      return NULL;
+    }
+
+  self = g_object_new (SR_TYPE_VEHICLE, NULL);
+  self->f = fields;
+
+  return self;
+}
+
+SrVehicle *
+sr_vehicle_copy (SrVehicle *self)
+{
+  SrVehicle *copy;
+  gsize length;
+  char *strings;
+
+  g_return_val_if_fail (SR_IS_VEHICLE (self), NULL);
+
+  copy = g_object_new (SR_TYPE_VEHICLE, NULL);
+  copy->f = self->f;
+
+  /* The one block of strings ends with the search text; the pointers into it move
+   * with the copy. */
+  length = (gsize) (self->f.search - self->f.strings) + strlen (self->f.search) + 1;
+  strings = g_memdup2 (self->f.strings, length);
+  copy->f.strings = strings;
+  copy->f.stock_no = strings + (self->f.stock_no - self->f.strings);
+  copy->f.vin = strings + (self->f.vin - self->f.strings);
+  copy->f.updated_at = strings + (self->f.updated_at - self->f.strings);
+  copy->f.search = strings + (self->f.search - self->f.strings);
+  copy->f.notes = g_strdup (self->f.notes);
+
+  return copy;
+}
+
+SrVehicle *
+_sr_vehicle_new_from_reader (SrJsonReader  *reader,
+                             GError       **error)
+{
+  SrVehicleFields fields;
+  SrVehicle *self;
+
+  g_return_val_if_fail (reader != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!fields_from_reader (&fields, reader, error))
     {
       fields_clear (&fields);
       return NULL;

@@ -43,6 +43,9 @@ gboolean       sr_vehicle_update_from_json  (SrVehicle     *self,
                                              JsonObject    *object,
                                              GError       **error);
 
+/* A snapshot: the store changes its vehicles in place as events arrive. */
+SrVehicle     *sr_vehicle_copy              (SrVehicle     *self);
+
 gint64         sr_vehicle_get_id            (SrVehicle     *self);
 const char    *sr_vehicle_get_stock_no      (SrVehicle     *self);
 const char    *sr_vehicle_get_vin           (SrVehicle     *self);

@@ -45,6 +45,20 @@ void          sr_connection_call_async           (SrConnection         *self,
 JsonNode     *sr_connection_call_finish          (SrConnection         *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+/* The same call, its result handed over as JSON text, unparsed (a slice of the
+ * response as it came): for large results that the caller reads in a worker thread
+ * rather than on the main loop. Only the response's envelope is read here; the
+ * text is not checked beyond its nesting, nor for UTF-8. Errors come as with
+ * sr_connection_call_async(). */
+void          sr_connection_call_raw_async       (SrConnection         *self,
+                                                  const char           *method,
+                                                  JsonObject           *params,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+GBytes       *sr_connection_call_raw_finish      (SrConnection         *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
 
 void          sr_connection_close                (SrConnection         *self);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sr-error.h"
+#include "sr-json-reader.h"
 #include "sr-rpc.h"
 
 void
@@ -393,6 +394,66 @@ object_to_string (JsonObject *object,
 
   json_node_take_object (root, object);
   return sr_json_to_string (root, len);
+}
+
+gboolean
+sr_rpc_scan_response (const char *data,
+                      gsize       len,
+                      gint64     *id,
+                      gsize      *result_offset,
+                      gsize      *result_len)
+{
+  SrJsonReader reader;
+  const char *result = NULL;
+  const char *result_end = NULL;
+  const char *name;
+  gsize name_len;
+  gboolean has_id = FALSE;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  /* Read only: the text is never written to. */
+  sr_json_reader_init (&reader, (char *) data, len, FALSE);
+  if (sr_json_reader_peek (&reader) != SR_JSON_OBJECT ||
+      !sr_json_reader_enter_object (&reader))
+    return FALSE;
+
+#define NAME_IS(word) (name_len == strlen (word) && memcmp (name, word, name_len) == 0)
+  while (sr_json_reader_next_member (&reader, &name, &name_len))
+    {
+      /* A name spelt with escapes could be any of these: the full parse decides. */
+      if (name == NULL || NAME_IS ("method") || NAME_IS ("error"))
+        return FALSE;
+
+      /* As in the full parse, the last of a name written twice counts. */
+      if (NAME_IS ("id"))
+        {
+          has_id = sr_json_reader_read_int (&reader, id);
+          if (!has_id)
+            return FALSE;
+        }
+      else if (NAME_IS ("result"))
+        {
+          result = sr_json_reader_position (&reader);
+          if (!sr_json_reader_skip (&reader))
+            return FALSE;
+          result_end = sr_json_reader_position (&reader);
+        }
+      else if (!sr_json_reader_skip (&reader))
+        return FALSE;
+    }
+#undef NAME_IS
+
+  if (!sr_json_reader_at_end (&reader) || !has_id || result == NULL)
+    return FALSE;
+
+  /* position() moved past white space after the value: trim it back. */
+  while (result_end > result && g_ascii_isspace (result_end[-1]))
+    result_end--;
+
+  *result_offset = result - data;
+  *result_len = result_end - result;
+  return TRUE;
 }
 
 char *

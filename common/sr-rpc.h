@@ -46,6 +46,15 @@ gboolean   sr_rpc_parse_request       (const char   *data,
 SrMessage *sr_rpc_parse_message       (const char   *data,
                                        gsize         len,
                                        GError      **error);
+/* Finds a successful response's integer id and where its result lies in @data,
+ * without building the result (only its nesting is checked). FALSE for anything
+ * else (errors, notifications, what it cannot read): sr_rpc_parse_message() says
+ * what those are. */
+gboolean   sr_rpc_scan_response       (const char   *data,
+                                       gsize         len,
+                                       gint64       *id,
+                                       gsize        *result_offset,
+                                       gsize        *result_len);
 
 char      *sr_rpc_build_request       (JsonNode     *id,
                                        const char   *method,

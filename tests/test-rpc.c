@@ -622,6 +622,48 @@ START_TEST (test_message_refusals)
 }
 END_TEST
 
+/* The raw path finds a result's text without building it, and leaves every other
+ * message to the full parse. */
+START_TEST (test_scan_response)
+{
+  static const struct {
+    const char *message;
+    gint64      id;
+    const char *result;   /* NULL: not for the raw path */
+  } cases[] = {
+    { "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"items\":[{\"a\":\"}\\\"]\"}],\"next\":null}}",
+      7, "{\"items\":[{\"a\":\"}\\\"]\"}],\"next\":null}" },
+    { "{\"result\" : [1, 2] ,\"id\":12,\"jsonrpc\":\"2.0\"}", 12, "[1, 2]" },
+    { " {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":\"text\"} ", 3, "\"text\"" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"result\":0}", 2, "0" },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32004,\"message\":\"x\"}}", 0, NULL },
+    { "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":{}}", 0, NULL },
+    { "{\"jsonrpc\":\"2.0\",\"id\":\"seven\",\"result\":{}}", 0, NULL },
+    { "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":{}}", 0, NULL },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1}", 0, NULL },
+    { "{\"jsonrpc\":\"2.0\",\"\\u0069d\":1,\"result\":{}}", 0, NULL },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"a\":[}}", 0, NULL },
+    { "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}} trailing", 0, NULL },
+    { "[{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}]", 0, NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *message = cases[i].message;
+      gsize offset = 0, len = 0;
+      gint64 id = 0;
+      gboolean found = sr_rpc_scan_response (message, strlen (message), &id, &offset, &len);
+
+      ck_assert_msg (found == (cases[i].result != NULL), "%s", message);
+      if (!found)
+        continue;
+      ck_assert_int_eq (id, cases[i].id);
+      ck_assert_uint_eq (len, strlen (cases[i].result));
+      ck_assert_msg (strncmp (message + offset, cases[i].result, len) == 0, "%s", message);
+    }
+}
+END_TEST
+
 static Suite *
 rpc_suite (void)
 {
@@ -668,6 +710,7 @@ rpc_suite (void)
   tc = tcase_create ("messages");
   tcase_add_test (tc, test_message_ill_typed_error);
   tcase_add_test (tc, test_message_refusals);
+  tcase_add_test (tc, test_scan_response);
   suite_add_tcase (s, tc);
 
   return s;

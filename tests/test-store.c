@@ -29,6 +29,8 @@ main (void)
 #include "sr-error.h"
 #include "sr-test-server.h"
 #include "sr-vehicle-filter.h"
+/* For _sr_vehicle_new_from_reader(), the store's way in: no field is read here. */
+#include "sr-vehicle-private.h"
 #include "sr-vehicle-sorter.h"
 #include "sr-vehicle-store.h"
 
@@ -482,6 +484,76 @@ START_TEST (test_vehicle_fields)
   ck_assert_int_eq (sr_vehicle_get_margin (sales_view), 0);
   g_object_get (sales_view, "cost", &cost_property, NULL);
   ck_assert (cost_property == NULL);
+}
+END_TEST
+
+/* Events are read with json-glib, pages with the pull reader: both must make the
+ * same vehicle of the same object, and refuse the same ones. */
+START_TEST (test_vehicle_from_reader)
+{
+  static const char *const cases[] = {
+    VEHICLE_JSON ("845000.50", " \"cost\": \"800000.00\","),
+    VEHICLE_JSON ("845000.50", ""),
+    VEHICLE_JSON ("1.5", " \"cost\": \"0.00\", \"extra\": {\"a\": [1, 2.5, null]},"),
+    "{\"id\": 7, \"stock_no\": \"S\\u0031\", \"vin\": \"MA3FZEB1S00100007\", \"make\": \"Qu\\\"ote\","
+    " \"model\": \"\\u00c9lan \\ud834\\udd1e\", \"variant\": \"\", \"year\": 1999, \"color\": \"\","
+    " \"fuel\": \"petrol\", \"odometer_km\": 0, \"price\": \"0.00\", \"status\": \"sold\","
+    " \"branch_id\": 9, \"location\": \"Line\\nTwo\", \"arrived_on\": \"2000-01-01\","
+    " \"notes\": \"a\\tb\", \"version\": 1, \"updated_at\": \"2000-01-01T00:00:00Z\","
+    " \"id\": 8}",
+    VEHICLE_JSON ("845,000", ""),
+    VEHICLE_JSON ("845000.00", " \"cost\": null,"),
+    VEHICLE_JSON ("845000.00", " \"cost\": 5,"),
+    "{\"id\": 42.0, \"stock_no\": \"SR1\"}",
+    "{\"id\": true}",
+    "{}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) object = object_from (cases[i]);
+      g_autoptr(SrVehicle) from_json = NULL;
+      g_autoptr(SrVehicle) from_reader = NULL;
+      g_autoptr(GError) json_error = NULL;
+      g_autoptr(GError) reader_error = NULL;
+      g_autofree char *text = g_strdup (cases[i]);
+      SrJsonReader reader;
+
+      from_json = sr_vehicle_new_from_json (object, &json_error);
+      sr_json_reader_init (&reader, text, strlen (text), TRUE);
+      from_reader = _sr_vehicle_new_from_reader (&reader, &reader_error);
+
+      ck_assert_msg ((from_json == NULL) == (from_reader == NULL), "case %u: %s / %s", i,
+                     json_error ? json_error->message : "read", reader_error ? reader_error->message : "read");
+      if (from_json == NULL)
+        {
+          ck_assert_str_eq (json_error->message, reader_error->message);
+          continue;
+        }
+      ck_assert (sr_json_reader_at_end (&reader));
+
+      ck_assert_int_eq (sr_vehicle_get_id (from_json), sr_vehicle_get_id (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_stock_no (from_json), sr_vehicle_get_stock_no (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_vin (from_json), sr_vehicle_get_vin (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_make (from_json), sr_vehicle_get_make (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_model (from_json), sr_vehicle_get_model (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_variant (from_json), sr_vehicle_get_variant (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_year (from_json), sr_vehicle_get_year (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_color (from_json), sr_vehicle_get_color (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_fuel (from_json), sr_vehicle_get_fuel (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_odometer_km (from_json), sr_vehicle_get_odometer_km (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_price (from_json), sr_vehicle_get_price (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_has_cost (from_json), sr_vehicle_get_has_cost (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_cost (from_json), sr_vehicle_get_cost (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_status (from_json), sr_vehicle_get_status (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_branch_id (from_json), sr_vehicle_get_branch_id (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_location (from_json), sr_vehicle_get_location (from_reader));
+      ck_assert_uint_eq (sr_vehicle_get_arrived_on (from_json), sr_vehicle_get_arrived_on (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_notes (from_json), sr_vehicle_get_notes (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_version (from_json), sr_vehicle_get_version (from_reader));
+      ck_assert_int_eq (sr_vehicle_get_updated_at_us (from_json), sr_vehicle_get_updated_at_us (from_reader));
+      ck_assert_str_eq (sr_vehicle_get_search_text (from_json), sr_vehicle_get_search_text (from_reader));
+    }
 }
 END_TEST
 
@@ -1081,6 +1153,73 @@ START_TEST (test_filter_matches_server)
 }
 END_TEST
 
+/* The filter as the app sends it (bulk.preview's `filter`) names exactly the
+ * vehicles the filter shows: the server lists the same ones. */
+START_TEST (test_filter_to_params)
+{
+  static const struct {
+    guint       statuses;
+    const char *make;
+    int         fuel;
+    gint64      price_min;
+    gint64      price_max;
+    const char *text;
+    const char *params;
+  } cases[] = {
+    { 0, NULL, -1, -1, -1, NULL, "{}" },
+    { SR_VEHICLE_STATUS_BIT (SR_VEHICLE_STATUS_IN_STOCK), "Maruti", -1, -1, -1, "swi",
+      "{\"status\":[\"in_stock\"],\"make\":\"maruti\",\"text\":\"swi\"}" },
+    { SR_VEHICLE_STATUS_ALL & ~SR_VEHICLE_STATUS_BIT (SR_VEHICLE_STATUS_SOLD), NULL,
+      SR_VEHICLE_FUEL_DIESEL, -1, -1, NULL,
+      "{\"status\":[\"incoming\",\"in_stock\",\"reserved\"],\"fuel\":\"diesel\"}" },
+    { 0, "KIA", -1, 45000050, 80000000, NULL,
+      "{\"make\":\"kia\",\"price_min\":\"450000.50\",\"price_max\":\"800000.00\"}" },
+    { SR_VEHICLE_STATUS_BIT (SR_VEHICLE_STATUS_SOLD), NULL, SR_VEHICLE_FUEL_PETROL, -1, 50000000,
+      "E", "{\"status\":[\"sold\"],\"fuel\":\"petrol\",\"price_max\":\"500000.00\",\"text\":\"e\"}" },
+  };
+  g_autoptr(SrConnection) manager = NULL;
+  g_autoptr(SrVehicleStore) store = NULL;
+  g_autoptr(SrVehicleFilter) filter = sr_vehicle_filter_new ();
+  g_autoptr(GtkFilterListModel) filtered = NULL;
+
+  seed_stock ();
+  manager = sr_test_connect_as (server, "manager@mumbai.test");
+  store = loaded_store (manager);
+  filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (store)),
+                                        g_object_ref (GTK_FILTER (filter)));
+  gtk_filter_list_model_set_incremental (filtered, FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) params = NULL;
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(JsonNode) want = json_from_string (cases[i].params, NULL);
+      g_autofree char *text = NULL;
+      g_autoptr(GPtrArray) list = NULL;
+      g_autoptr(GArray) expected = NULL;
+      g_autoptr(GArray) got = NULL;
+
+      sr_vehicle_filter_set_statuses (filter, cases[i].statuses);
+      sr_vehicle_filter_set_make (filter, cases[i].make);
+      sr_vehicle_filter_set_fuel (filter, cases[i].fuel);
+      sr_vehicle_filter_set_price_min (filter, cases[i].price_min);
+      sr_vehicle_filter_set_price_max (filter, cases[i].price_max);
+      sr_vehicle_filter_set_text (filter, cases[i].text);
+
+      params = sr_vehicle_filter_to_params (filter);
+      node = json_node_init_object (json_node_alloc (), params);
+      text = json_to_string (node, FALSE);
+      ck_assert_msg (json_node_equal (node, want), "filter %u sent as %s", i, text);
+
+      list = list_all (manager, text, "id");
+      expected = ids_of_list (list);
+      got = ids_of_model (G_LIST_MODEL (filtered));
+      assert_same_ids (got, expected, text);
+      ck_assert_msg (expected->len > 0, "%s matches nothing", text);
+    }
+}
+END_TEST
+
 START_TEST (test_filter_changes)
 {
   g_autoptr(SrVehicleFilter) filter = sr_vehicle_filter_new ();
@@ -1168,6 +1307,7 @@ main (void)
   sr_test_init ();
 
   tcase_add_test (vehicle, test_vehicle_fields);
+  tcase_add_test (vehicle, test_vehicle_from_reader);
   tcase_add_test (vehicle, test_money);
   tcase_add_test (vehicle, test_bad_events);
   tcase_add_test (vehicle, test_filter_changes);
@@ -1191,6 +1331,7 @@ main (void)
 
   tcase_add_checked_fixture (filtering, setup, teardown);
   tcase_add_test (filtering, test_filter_matches_server);
+  tcase_add_test (filtering, test_filter_to_params);
   suite_add_tcase (suite, filtering);
 
   runner = srunner_create (suite);

@@ -993,6 +993,57 @@ START_TEST (test_list_sorts)
 }
 END_TEST
 
+/* vehicles.list writes its items with vehicle_list_json(), everything else with
+ * vehicle_json(): the two must give the same objects, whatever the text holds. */
+START_TEST (test_list_items_match_get)
+{
+  g_autoptr(SrConnection) admin = sr_test_connect_as (server, "admin@mumbai.test");
+  g_autoptr(SrConnection) sales = sr_test_connect_as (server, "sales@mumbai.test");
+  SrConnection *const callers[] = { admin, sales };
+
+  seed_vehicles (1, 30);
+  sr_test_exec (dbname,
+                "UPDATE vehicles SET"
+                "  make = 'Qu\"ote\\Back',"
+                "  model = E'Tab\\tLine\\nFeed\\u0001',"
+                "  variant = 'Ünïcødé ☃ 𝄞',"
+                "  color = '</script>',"
+                "  location = '',"
+                "  notes = E'{\\\"not\\\": [json]}\\r\\n\\u001f',"
+                "  price = 9999999999.99,"
+                "  cost = 0"
+                " WHERE id % 3 = 0");
+  sr_test_exec (dbname, "UPDATE vehicles SET price = 0.5, cost = 10.1 WHERE id % 3 = 1");
+
+  /* Every row, with and without cost, and under another DateStyle. */
+  ck_assert_int_eq (sr_test_query_int (dbname,
+                                       "SET datestyle = 'SQL, DMY';"
+                                       "SELECT count(*) FROM vehicles v"
+                                       " WHERE vehicle_list_json(v, true)::jsonb <> vehicle_json(v)"
+                                       "    OR vehicle_list_json(v, false)::jsonb <> vehicle_json(v) - 'cost'"),
+                    0);
+
+  for (guint c = 0; c < G_N_ELEMENTS (callers); c++)
+    {
+      g_autoptr(JsonNode) list = sr_test_call_ok (callers[c], "vehicles.list",
+                                                  "{\"sort\":\"id\",\"limit\":1000}");
+      JsonArray *items = items_of (list);
+
+      ck_assert_uint_gt (json_array_get_length (items), 0);
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonNode *item = json_array_get_element (items, i);
+          g_autoptr(JsonNode) got = NULL;
+
+          got = sr_test_call_okf (callers[c], "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}",
+                                  json_object_get_int_member (json_node_get_object (item), "id"));
+          ck_assert_msg (json_node_equal (item, got), "vehicles.list and vehicles.get differ: %s",
+                         sr_json_to_string (item, NULL));
+        }
+    }
+}
+END_TEST
+
 START_TEST (test_list_paging)
 {
   g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
@@ -1390,6 +1441,7 @@ main (void)
   tcase_add_checked_fixture (list, setup, teardown);
   tcase_add_test (list, test_list_filters);
   tcase_add_test (list, test_list_sorts);
+  tcase_add_test (list, test_list_items_match_get);
   tcase_add_test (list, test_list_paging);
   tcase_add_test (list, test_list_paging_under_inserts);
   suite_add_tcase (suite, list);

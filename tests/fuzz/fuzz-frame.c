@@ -1,7 +1,8 @@
 /* fuzz-frame.c: libFuzzer target for the frame decoder and the JSON-RPC parsers.
  *
  * The input is a byte stream fed to an SrFrameDecoder in chunks whose sizes the input
- * itself chooses; every frame that comes out goes through the request parser and back.
+ * itself chooses; every frame that comes out goes through the request parser and back,
+ * and through the client's raw path (envelope scan, pull reader) beside its full parse.
  */
 #define G_LOG_DOMAIN "fuzz-frame"
 
@@ -12,6 +13,7 @@
 
 #include "sr-error.h"
 #include "sr-frame.h"
+#include "sr-json-reader.h"
 #include "sr-rpc.h"
 
 /* Small, so a fuzzer finds the oversize path without kilobytes of input. */
@@ -102,6 +104,76 @@ check_error_roundtrip (JsonNode     *id,
     check (JSON_NODE_HOLDS_NULL (message->id));
 }
 
+/* Reads every value under the reader's position, strings decoded in place. */
+static void
+walk (SrJsonReader *reader)
+{
+  const char *text;
+  gsize len;
+  gint64 number;
+
+  switch (sr_json_reader_peek (reader))
+    {
+    case SR_JSON_OBJECT:
+      sr_json_reader_enter_object (reader);
+      while (sr_json_reader_next_member (reader, &text, &len))
+        {
+          check (text != NULL && strlen (text) == len);
+          walk (reader);
+        }
+      break;
+    case SR_JSON_ARRAY:
+      sr_json_reader_enter_array (reader);
+      while (sr_json_reader_next_element (reader))
+        walk (reader);
+      break;
+    case SR_JSON_STRING:
+      if (sr_json_reader_read_string (reader, &text, &len))
+        check (strlen (text) == len && g_utf8_validate (text, len, NULL));
+      break;
+    case SR_JSON_NUMBER:
+      if (!sr_json_reader_read_int (reader, &number))
+        sr_json_reader_skip (reader);
+      break;
+    default:
+      sr_json_reader_skip (reader);
+      break;
+    }
+}
+
+/* The raw path must agree with the full parse wherever both read a message: the
+ * same id, and a result whose text parses to the same value. */
+static void
+check_raw (const char *body,
+           gsize       body_len,
+           SrMessage  *parsed)
+{
+  g_autofree char *copy = NULL;
+  SrJsonReader reader;
+  gsize offset = 0, len = 0;
+  gint64 id = 0;
+
+  if (sr_rpc_scan_response (body, body_len, &id, &offset, &len))
+    {
+      check (offset + len <= body_len);
+      if (parsed != NULL && parsed->error == NULL && parsed->result != NULL)
+        {
+          g_autoptr(JsonNode) result = sr_json_from_string (body + offset, len, NULL);
+
+          check (JSON_NODE_HOLDS_VALUE (parsed->id));
+          check (json_node_get_int (parsed->id) == id);
+          check (result != NULL && json_node_equal (result, parsed->result));
+        }
+    }
+
+  /* Strings come out as valid UTF-8 only from valid UTF-8. */
+  if (!g_utf8_validate_len (body, body_len, NULL))
+    return;
+  copy = g_memdup2 (body, body_len);
+  sr_json_reader_init (&reader, copy, body_len, TRUE);
+  walk (&reader);
+}
+
 /* What the server does with a frame, plus the way back: a result echoing the params
  * must come out of the client's parser as it went in, and survive framing. */
 static void
@@ -130,6 +202,7 @@ check_message (GBytes *frame)
   check ((raw == NULL) != (raw_error == NULL));
   if (raw_error != NULL)
     check (raw_error->domain == SR_ERROR);
+  check_raw (body, body_len, raw);
 
   if (!sr_rpc_parse_request (body, body_len, &request, &id, &error))
     {
