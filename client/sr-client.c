@@ -727,6 +727,23 @@ sr_client_sign_out (SrClient *self)
   g_signal_emit (self, signals[SIGNED_OUT], 0, NULL);
 }
 
+/* Answered by the connection it was sent on, which may since have been replaced; the
+ * caller hears from the client either way. */
+static void
+call_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonNode *reply = sr_connection_call_finish (SR_CONNECTION (object), result, &error);
+
+  if (reply == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, reply, (GDestroyNotify) json_node_unref);
+}
+
 void
 sr_client_call_async (SrClient            *self,
                       const char          *method,
@@ -735,17 +752,22 @@ sr_client_call_async (SrClient            *self,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
+  g_autoptr(GTask) task = NULL;
+
   g_return_if_fail (SR_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sr_client_call_async);
 
   if (self->connection == NULL || self->state != SR_CLIENT_ONLINE)
     {
-      g_task_report_new_error (self, callback, user_data, sr_client_call_async,
-                               SR_ERROR, SR_ERROR_CONNECTION,
+      g_task_return_new_error (task, SR_ERROR, SR_ERROR_CONNECTION,
                                _("Not connected to the server. Try again when the connection is back."));
       return;
     }
 
-  sr_connection_call_async (self->connection, method, params, cancellable, callback, user_data);
+  sr_connection_call_async (self->connection, method, params, cancellable, call_done_cb,
+                            g_steal_pointer (&task));
 }
 
 JsonNode *
@@ -753,16 +775,10 @@ sr_client_call_finish (SrClient      *self,
                        GAsyncResult  *result,
                        GError       **error)
 {
-  g_autoptr(GObject) source = NULL;
-
   g_return_val_if_fail (SR_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  if (g_task_is_valid (result, self))
-    return g_task_propagate_pointer (G_TASK (result), error);
-
-  /* Answered by the connection it was sent on, which may since have been replaced. */
-  source = g_async_result_get_source_object (result);
-  return sr_connection_call_finish (SR_CONNECTION (source), result, error);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* --- accessors ------------------------------------------------------------------------------ */
