@@ -11,7 +11,10 @@
 
 #include <glib/gi18n.h>
 
+#include "sr-bulk-dialog.h"
+#include "sr-labels.h"
 #include "sr-stock-view.h"
+#include "sr-vehicle-page.h"
 #include "sr-vehicle-filter.h"
 #include "sr-vehicle-sorter.h"
 
@@ -33,6 +36,7 @@ struct _SrStockView
   AdwStatusPage      *empty_page;
   GtkColumnView      *column_view;
   GtkLabel           *count_label;
+  GtkWidget          *bulk_button;
 
   /* Owned */
   SrClient           *client;
@@ -74,54 +78,6 @@ static const ColumnSpec columns[] = {
   { N_("Days in Stock"), SR_VEHICLE_COLUMN_DAYS_IN_STOCK, TRUE, FALSE, FALSE },
 };
 
-static const char *
-status_label (SrVehicleStatus status)
-{
-  switch (status)
-    {
-    case SR_VEHICLE_STATUS_INCOMING:
-      return _("Incoming");
-    case SR_VEHICLE_STATUS_IN_STOCK:
-      return _("In stock");
-    case SR_VEHICLE_STATUS_RESERVED:
-      return _("Reserved");
-    case SR_VEHICLE_STATUS_SOLD:
-      return _("Sold");
-    case SR_VEHICLE_N_STATUSES:
-    default:
-      return "";
-    }
-}
-
-static const char *
-fuel_label (SrVehicleFuel fuel)
-{
-  switch (fuel)
-    {
-    case SR_VEHICLE_FUEL_PETROL:
-      return _("Petrol");
-    case SR_VEHICLE_FUEL_DIESEL:
-      return _("Diesel");
-    case SR_VEHICLE_FUEL_ELECTRIC:
-      return _("Electric");
-    case SR_VEHICLE_FUEL_HYBRID:
-      return _("Hybrid");
-    case SR_VEHICLE_FUEL_CNG:
-      return _("CNG");
-    case SR_VEHICLE_N_FUELS:
-    default:
-      return "";
-    }
-}
-
-/* Amounts as the locale groups them: 845,000.00 (or 8,45,000.00 where that is the
- * custom). */
-static char *
-format_money (gint64 paise)
-{
-  return g_strdup_printf ("%'.2f", (double) paise / 100.0);
-}
-
 static char *
 cell_text (SrStockView     *self,
            SrVehicle       *vehicle,
@@ -142,17 +98,17 @@ cell_text (SrStockView     *self,
     case SR_VEHICLE_COLUMN_COLOR:
       return g_strdup (sr_vehicle_get_color (vehicle));
     case SR_VEHICLE_COLUMN_FUEL:
-      return g_strdup (fuel_label (sr_vehicle_get_fuel (vehicle)));
+      return g_strdup (sr_fuel_label (sr_vehicle_get_fuel (vehicle)));
     case SR_VEHICLE_COLUMN_ODOMETER_KM:
       return g_strdup_printf ("%'" G_GINT64_FORMAT, sr_vehicle_get_odometer_km (vehicle));
     case SR_VEHICLE_COLUMN_PRICE:
-      return format_money (sr_vehicle_get_price (vehicle));
+      return sr_money_display (sr_vehicle_get_price (vehicle));
     case SR_VEHICLE_COLUMN_COST:
-      return sr_vehicle_get_has_cost (vehicle) ? format_money (sr_vehicle_get_cost (vehicle)) : g_strdup ("");
+      return sr_vehicle_get_has_cost (vehicle) ? sr_money_display (sr_vehicle_get_cost (vehicle)) : g_strdup ("");
     case SR_VEHICLE_COLUMN_MARGIN:
-      return sr_vehicle_get_has_cost (vehicle) ? format_money (sr_vehicle_get_margin (vehicle)) : g_strdup ("");
+      return sr_vehicle_get_has_cost (vehicle) ? sr_money_display (sr_vehicle_get_margin (vehicle)) : g_strdup ("");
     case SR_VEHICLE_COLUMN_STATUS:
-      return g_strdup (status_label (sr_vehicle_get_status (vehicle)));
+      return g_strdup (sr_status_label (sr_vehicle_get_status (vehicle)));
     case SR_VEHICLE_COLUMN_LOCATION:
       return g_strdup (sr_vehicle_get_location (vehicle));
     case SR_VEHICLE_COLUMN_DAYS_IN_STOCK:
@@ -274,6 +230,17 @@ add_columns (SrStockView *self)
                                   GTK_SORT_ASCENDING);
 }
 
+/* A bulk update takes the vehicles shown, and needs the server to preview them. */
+static void
+update_bulk_action (SrStockView *self)
+{
+  gboolean enabled = self->loaded && self->filter_model != NULL &&
+                     g_list_model_get_n_items (G_LIST_MODEL (self->filter_model)) > 0 &&
+                     sr_client_get_state (self->client) == SR_CLIENT_ONLINE;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "stock.bulk-update", enabled);
+}
+
 static void
 update_count (SrStockView *self)
 {
@@ -283,6 +250,8 @@ update_count (SrStockView *self)
   /* The models may still speak while the view is being taken apart. */
   if (self->count_label == NULL || self->filter_model == NULL)
     return;
+
+  update_bulk_action (self);
 
   shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
   total = g_list_model_get_n_items (G_LIST_MODEL (self->store));
@@ -516,6 +485,56 @@ sr_stock_view_get_shown (SrStockView *self)
   return G_LIST_MODEL (self->filter_model);
 }
 
+SrVehicleFilter *
+sr_stock_view_get_filter (SrStockView *self)
+{
+  g_return_val_if_fail (SR_IS_STOCK_VIEW (self), NULL);
+  return self->filter;
+}
+
+static void
+bulk_update_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SrStockView *self = SR_STOCK_VIEW (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  SrBulkDialog *dialog = sr_bulk_dialog_new (self->client, self);
+
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (dialog), GTK_WINDOW (root));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+sr_stock_view_open_vehicle (SrStockView *self,
+                            gint64       vehicle_id)
+{
+  GtkRoot *root;
+  SrVehiclePage *page;
+
+  g_return_if_fail (SR_IS_STOCK_VIEW (self));
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  page = sr_vehicle_page_find (vehicle_id);
+  if (page == NULL)
+    page = sr_vehicle_page_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                self->client, self->store, vehicle_id);
+  gtk_window_present (GTK_WINDOW (page));
+}
+
+/* Enter or a double click on a row opens the vehicle. */
+static void
+activate_cb (GtkColumnView *view,
+             guint          position,
+             SrStockView   *self)
+{
+  g_autoptr(SrVehicle) vehicle = g_list_model_get_item (G_LIST_MODEL (self->filter_model), position);
+
+  if (vehicle != NULL)
+    sr_stock_view_open_vehicle (self, sr_vehicle_get_id (vehicle));
+}
+
 GtkWidget *
 sr_stock_view_new (SrClient *client)
 {
@@ -539,8 +558,11 @@ sr_stock_view_new (SrClient *client)
 
   g_signal_connect_object (self->filter_model, "items-changed", G_CALLBACK (items_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->column_view, "activate", G_CALLBACK (activate_cb), self, 0);
   g_signal_connect_object (client, "synced", G_CALLBACK (synced_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (client, "event", G_CALLBACK (event_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (client, "notify::state", G_CALLBACK (update_bulk_action), self,
+                           G_CONNECT_SWAPPED);
 
   /* Already online (the window makes the view once signed in): load now. */
   if (sr_client_get_state (client) == SR_CLIENT_ONLINE)
@@ -600,8 +622,11 @@ sr_stock_view_class_init (SrStockViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SrStockView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, SrStockView, column_view);
   gtk_widget_class_bind_template_child (widget_class, SrStockView, count_label);
+  gtk_widget_class_bind_template_child (widget_class, SrStockView, bulk_button);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, filters_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "stock.bulk-update", NULL, bulk_update_action);
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sr-approvals-page.h"
 #include "sr-error.h"
 #include "sr-sign-in-page.h"
 #include "sr-stock-view.h"
@@ -25,6 +26,7 @@ struct _SrWindow
   GtkImage             *status_icon;
   GtkLabel             *status_label;
   GtkMenuButton        *user_button;
+  GtkWidget            *add_vehicle_button;
   AdwToastOverlay      *toast_overlay;
   AdwViewStack         *view_stack;
   AdwAvatar            *user_avatar;
@@ -55,6 +57,14 @@ sr_window_set_server (SrWindow   *self,
   g_return_if_fail (SR_IS_WINDOW (self));
 
   sr_sign_in_page_set_server (SR_SIGN_IN_PAGE (self->sign_in_page), address, use_tls);
+}
+
+void
+sr_window_add_toast (SrWindow   *self,
+                     const char *text)
+{
+  g_return_if_fail (SR_IS_WINDOW (self));
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
 const char *
@@ -103,15 +113,34 @@ update_status (SrWindow *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label), tooltip);
 }
 
+static gboolean
+count_to_attention (GBinding     *binding,
+                    const GValue *from,
+                    GValue       *to,
+                    gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_uint (from) > 0);
+  return TRUE;
+}
+
 /* The pages of a session: made when it starts, dropped when it ends. */
 static void
 add_pages (SrWindow *self)
 {
   AdwViewStackPage *page;
+  GtkWidget *stock = sr_stock_view_new (self->client);
+  GtkWidget *approvals;
 
-  page = adw_view_stack_add_titled (self->view_stack, sr_stock_view_new (self->client),
-                                    "stock", _("Stock"));
+  page = adw_view_stack_add_titled (self->view_stack, stock, "stock", _("Stock"));
   adw_view_stack_page_set_icon_name (page, "view-list-symbolic");
+
+  /* The badge counts what waits for this user: decisions, or their own proposals. */
+  approvals = sr_approvals_page_new (self->client, sr_stock_view_get_store (SR_STOCK_VIEW (stock)));
+  page = adw_view_stack_add_titled (self->view_stack, approvals, "approvals", _("Approvals"));
+  adw_view_stack_page_set_icon_name (page, "emblem-ok-symbolic");
+  g_object_bind_property (approvals, "pending-count", page, "badge-number", G_BINDING_SYNC_CREATE);
+  g_object_bind_property_full (approvals, "pending-count", page, "needs-attention", G_BINDING_SYNC_CREATE,
+                               count_to_attention, NULL, NULL, NULL);
 }
 
 static void
@@ -147,6 +176,7 @@ show_main (SrWindow *self)
       gtk_accessible_update_property (GTK_ACCESSIBLE (self->user_button),
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, who, -1);
       adw_view_switcher_title_set_subtitle (self->switcher_title, who);
+      gtk_widget_set_visible (self->add_vehicle_button, sr_client_is_manager (self->client));
       adw_avatar_set_text (self->user_avatar, json_object_get_string_member (user, "name"));
       gtk_label_set_text (self->user_label, json_object_get_string_member (user, "name"));
     }
@@ -230,6 +260,20 @@ sr_window_start (SrWindow *self)
   adw_status_page_set_title (self->connecting_page, title);
   gtk_stack_set_visible_child_name (self->stack, "connecting");
   sr_client_resume_async (self->client, self->cancellable, resumed_cb, g_object_ref (self));
+}
+
+/* Managers add vehicles; the button shows for them only, and the shortcut does
+ * nothing for others. */
+static void
+add_vehicle_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  SrWindow *self = SR_WINDOW (widget);
+  GtkWidget *stock = adw_view_stack_get_child_by_name (self->view_stack, "stock");
+
+  if (stock != NULL && sr_client_is_manager (self->client))
+    sr_stock_view_open_vehicle (SR_STOCK_VIEW (stock), 0);
 }
 
 static void
@@ -450,12 +494,15 @@ sr_window_class_init (SrWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SrWindow, status_icon);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, user_button);
+  gtk_widget_class_bind_template_child (widget_class, SrWindow, add_vehicle_button);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, user_avatar);
   gtk_widget_class_bind_template_child (widget_class, SrWindow, user_label);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.add-vehicle", NULL, add_vehicle_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add-vehicle", NULL);
   gtk_widget_class_install_action (widget_class, "win.change-password", NULL, change_password_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.sign-out", NULL);

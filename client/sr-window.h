@@ -22,6 +22,9 @@ SrClient  *sr_window_get_client   (SrWindow       *self);
 void       sr_window_set_server   (SrWindow       *self,
                                    const char     *address,
                                    gboolean        use_tls);
+/* A short message at the bottom of the window. */
+void       sr_window_add_toast    (SrWindow       *self,
+                                   const char     *text);
 /* What is on screen: "connecting", "sign-in" or "main". */
 const char *sr_window_get_page    (SrWindow       *self);
 
