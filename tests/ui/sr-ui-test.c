@@ -43,8 +43,30 @@ sr_ui_wait_until (gboolean (*check) (gpointer),
     g_main_context_iteration (NULL, TRUE);
 
   if (!timed_out)
-    g_source_remove (id);
-  ck_assert_msg (!timed_out, "condition not met within %d s", HANG_GUARD_S);
+    {
+      g_source_remove (id);
+      return;
+    }
+
+  /* What the screens showed when the wait gave up, to see why. */
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    static guint failures;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr(GtkWidget) toplevel = g_list_model_get_item (toplevels, i);
+        g_autofree char *name = g_strdup_printf ("timeout-%u-%u", ++failures, i);
+        g_autofree char *path = NULL;
+
+        if (gtk_widget_get_visible (toplevel))
+          {
+            path = sr_ui_screenshot (toplevel, name);
+            g_printerr ("wait timed out: %s shows %s\n", G_OBJECT_TYPE_NAME (toplevel), path);
+          }
+      }
+  }
+  ck_abort_msg ("condition not met within %d s", HANG_GUARD_S);
 }
 
 static gboolean
@@ -211,4 +233,94 @@ sr_ui_sign_in (GtkWidget    *window,
 {
   sr_ui_fill_sign_in (window, FALSE, sr_test_server_get_address (server), email, SR_TEST_PASSWORD);
   sr_ui_wait_until (on_main_page, window);
+}
+
+/* showroomctl, as another user at another counter would change things. */
+void
+sr_ui_ctl (SrTestServer *server,
+           const char   *email,
+           const char   *method,
+           const char   *params)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                              G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                              sr_test_program ("showroomctl"), "--server",
+                              sr_test_server_get_address (server), "--no-tls", "--email", email,
+                              "--password-stdin", "call", method, params, NULL);
+  ck_assert_msg (process != NULL, "showroomctl: %s", error ? error->message : "");
+  ck_assert (g_subprocess_communicate_utf8 (process, SR_TEST_PASSWORD "\n", NULL, &out, &err, &error));
+  ck_assert_msg (g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0,
+                 "showroomctl %s failed: %s", method, err);
+}
+
+typedef struct {
+  GType       type;
+  const char *name;
+  GtkWidget  *found;
+} WindowQuery;
+
+static gboolean
+window_shown (gpointer data)
+{
+  WindowQuery *query = data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) widget = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (widget, query->type) && gtk_widget_get_visible (widget) &&
+          (query->name == NULL || g_strcmp0 (gtk_widget_get_name (widget), query->name) == 0))
+        {
+          query->found = widget;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+GtkWidget *
+sr_ui_wait_for_window (GType       type,
+                       const char *name)
+{
+  WindowQuery query = { type, name, NULL };
+
+  sr_ui_wait_until (window_shown, &query);
+  return query.found;
+}
+
+void
+sr_ui_respond (AdwMessageDialog *dialog,
+               const char       *response)
+{
+  ck_assert_msg (adw_message_dialog_has_response (dialog, response), "no response %s", response);
+  ck_assert_msg (adw_message_dialog_get_response_enabled (dialog, response), "%s is disabled", response);
+  g_object_ref (dialog);
+  adw_message_dialog_response (dialog, response);
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_object_unref (dialog);
+  sr_ui_settle ();
+}
+
+int
+sr_ui_run (Suite *suite)
+{
+  SRunner *runner;
+  int failed;
+
+  sr_test_init ();
+  sr_ui_init ();
+
+  runner = srunner_create (suite);
+  srunner_set_fork_status (runner, CK_NOFORK);
+  srunner_run_all (runner, CK_NORMAL);
+  failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+
+  return failed == 0 ? 0 : 1;
 }

@@ -3,13 +3,17 @@
 #pragma once
 
 #include <adwaita.h>
+#include <check.h>
 
 #include "sr-test-server.h"
 #include "sr-window.h"
 
 G_BEGIN_DECLS
 
-/* GTK, libadwaita and the app's resources; call once in main(). */
+/* Runs @suite in this process (GTK cannot fork) and frees it: the exit status for
+ * main(). Calls sr_test_init() and sr_ui_init() first. */
+int         sr_ui_run             (Suite      *suite);
+/* GTK, libadwaita and the app's resources; called by sr_ui_run(). */
 void        sr_ui_init            (void);
 
 /* Runs the main loop until check(data) holds; fails the test after 60 s (a hang
@@ -50,5 +54,20 @@ void        sr_ui_fill_sign_in    (GtkWidget    *window,
 void        sr_ui_sign_in         (GtkWidget    *window,
                                    SrTestServer *server,
                                    const char   *email);
+
+/* The shown toplevel window of @type (and widget name @name, unless NULL), waiting
+ * for it to appear. */
+GtkWidget  *sr_ui_wait_for_window (GType         type,
+                                   const char   *name);
+/* Answers @dialog as a click on its @response button does: the response, then the
+ * dialog closes. */
+void        sr_ui_respond         (AdwMessageDialog *dialog,
+                                   const char       *response);
+/* showroomctl signed in as @email calls @method, as another user at another counter
+ * would change things; fails the test if the call fails. */
+void        sr_ui_ctl             (SrTestServer *server,
+                                   const char   *email,
+                                   const char   *method,
+                                   const char   *params);
 
 G_END_DECLS

@@ -169,11 +169,6 @@ main (void)
 {
   Suite *suite = suite_create ("ui-sign-in");
   TCase *sign_in = tcase_create ("sign-in");
-  SRunner *runner;
-  int failed;
-
-  sr_test_init ();
-  sr_ui_init ();
 
   tcase_add_checked_fixture (sign_in, setup, teardown);
   tcase_add_test (sign_in, test_sign_in);
@@ -182,11 +177,5 @@ main (void)
   tcase_add_test (sign_in, test_unreachable);
   suite_add_tcase (suite, sign_in);
 
-  runner = srunner_create (suite);
-  srunner_set_fork_status (runner, CK_NOFORK);
-  srunner_run_all (runner, CK_NORMAL);
-  failed = srunner_ntests_failed (runner);
-  srunner_free (runner);
-
-  return failed == 0 ? 0 : 1;
+  return sr_ui_run (suite);
 }

@@ -115,28 +115,6 @@ column_titled (const char *title)
   return NULL;
 }
 
-/* showroomctl, as another user at another counter would change things. */
-static void
-ctl (const char *email,
-     const char *method,
-     const char *params)
-{
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                              G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                              sr_test_program ("showroomctl"), "--server",
-                              sr_test_server_get_address (server), "--no-tls", "--email", email,
-                              "--password-stdin", "call", method, params, NULL);
-  ck_assert_msg (process != NULL, "showroomctl: %s", error ? error->message : "");
-  ck_assert (g_subprocess_communicate_utf8 (process, SR_TEST_PASSWORD "\n", NULL, &out, &err, &error));
-  ck_assert_msg (g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0,
-                 "showroomctl %s failed: %s", method, err);
-}
-
 typedef struct {
   const char *stock_no;
   const char *price;
@@ -174,7 +152,7 @@ START_TEST (test_live_changes)
   g_clear_pointer (&shot, g_free);
 
   /* A vehicle added at another counter appears with nobody touching this one. */
-  ctl ("admin@mumbai.test", "vehicles.create",
+  sr_ui_ctl (server, "admin@mumbai.test", "vehicles.create",
        "{\"vin\":\"MA3FZEB1S00300009\",\"make\":\"Mahindra\",\"model\":\"XUV700\","
        "\"year\":2024,\"price\":\"2150000\",\"branch_id\":1}");
   wait_for_count ("4 vehicles");
@@ -183,7 +161,7 @@ START_TEST (test_live_changes)
   stock_no = sr_test_query (dbname, "SELECT stock_no FROM vehicles WHERE vin = 'MA3FZEB1S00300002'");
   id = sr_test_query (dbname, "SELECT id FROM vehicles WHERE vin = 'MA3FZEB1S00300002'");
   params = g_strdup_printf ("{\"id\":%s,\"version\":1,\"changes\":{\"price\":\"1799000\"}}", id);
-  ctl ("manager@mumbai.test", "vehicles.update", params);
+  sr_ui_ctl (server, "manager@mumbai.test", "vehicles.update", params);
   check.stock_no = stock_no;
   check.price = "1799000.00";
   sr_ui_wait_until (price_is, &check);
@@ -191,7 +169,7 @@ START_TEST (test_live_changes)
 
   /* The Pune vehicle never showed up, and a change there stays there. */
   sr_test_exec (dbname, "UPDATE vehicles SET price = 1490000 WHERE vin = 'MA3FZEB1S00300004'");
-  ctl ("manager@mumbai.test", "vehicles.list", "{}");
+  sr_ui_ctl (server, "manager@mumbai.test", "vehicles.list", "{}");
   sr_ui_settle ();
   ck_assert_str_eq (count_text (), "4 vehicles");
 }
@@ -320,11 +298,6 @@ main (void)
 {
   Suite *suite = suite_create ("ui-stock");
   TCase *stock = tcase_create ("stock");
-  SRunner *runner;
-  int failed;
-
-  sr_test_init ();
-  sr_ui_init ();
 
   tcase_add_checked_fixture (stock, setup, teardown);
   tcase_add_test (stock, test_live_changes);
@@ -333,11 +306,5 @@ main (void)
   tcase_add_test (stock, test_server_restart);
   suite_add_tcase (suite, stock);
 
-  runner = srunner_create (suite);
-  srunner_set_fork_status (runner, CK_NOFORK);
-  srunner_run_all (runner, CK_NORMAL);
-  failed = srunner_ntests_failed (runner);
-  srunner_free (runner);
-
-  return failed == 0 ? 0 : 1;
+  return sr_ui_run (suite);
 }
