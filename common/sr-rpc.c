@@ -253,14 +253,111 @@ sr_json_node_empty (void)
   return sr_json_node_take_object (json_object_new ());
 }
 
+/* json-glib writes a double as g_ascii_dtostr() does and adds ".0" when that has no
+ * point, so 1e40 comes out as "1e+40.0", which is not JSON. Such numbers only arrive
+ * from a peer's text; they are rare, so the tree is checked first and only then is
+ * the text mended. */
+static gboolean
+has_exponent_double (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          if (has_exponent_double (member))
+            return TRUE;
+        return FALSE;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (has_exponent_double (json_array_get_element (array, i)))
+            return TRUE;
+        return FALSE;
+      }
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+          g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node));
+          return strchr (buffer, '.') == NULL;
+        }
+      return FALSE;
+    case JSON_NODE_NULL:
+    default:
+      return FALSE;
+    }
+}
+
+/* Drops the ".0" json-glib put after an exponent, outside strings. */
+static void
+mend_exponents (char  *text,
+                gsize *len)
+{
+  gboolean in_string = FALSE;
+  gsize out = 0;
+
+  for (gsize i = 0; i < *len; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\' && i + 1 < *len)
+            {
+              text[out++] = c;
+              c = text[++i];
+            }
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '.' && i + 1 < *len && text[i + 1] == '0' && out > 0 &&
+               g_ascii_isdigit (text[out - 1]))
+        {
+          /* The point of an exponent's number: back over the digits to an 'e'. */
+          gsize j = out;
+
+          while (j > 0 && g_ascii_isdigit (text[j - 1]))
+            j--;
+          if (j > 0 && (text[j - 1] == '+' || text[j - 1] == '-'))
+            j--;
+          if (j > 0 && (text[j - 1] == 'e' || text[j - 1] == 'E'))
+            {
+              i++;
+              continue;
+            }
+        }
+      text[out++] = c;
+    }
+  text[out] = '\0';
+  *len = out;
+}
+
 char *
 sr_json_to_string (JsonNode *node,
                    gsize    *len)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
+  gsize length = 0;
+  char *text;
 
   json_generator_set_root (generator, node);
-  return json_generator_to_data (generator, len);
+  text = json_generator_to_data (generator, &length);
+  if (has_exponent_double (node))
+    mend_exponents (text, &length);
+  if (len != NULL)
+    *len = length;
+  return text;
 }
 
 static gboolean

@@ -465,6 +465,29 @@ START_TEST (test_round_result)
 }
 END_TEST
 
+/* A client's 1e40 echoed back must stay JSON (json-glib alone writes "1e+40.0"), and
+ * text that merely looks like it, inside a string, stays as it was. */
+START_TEST (test_round_result_exponents)
+{
+  g_autoptr(JsonNode) result = parse_json ("{\"pct\":1e040,\"small\":[-2.5E-7,1e-300],"
+                                           "\"plain\":2.5,\"note\":\"1e+40.0\"}");
+  g_autoptr(JsonNode) id = int_node (3);
+  gsize len = 0;
+  g_autofree char *text = sr_rpc_build_result (id, result, &len);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SrMessage) message = sr_rpc_parse_message (text, len, &error);
+  JsonObject *object;
+
+  ck_assert_msg (message != NULL, "%s does not parse: %s", text, error ? error->message : "");
+  ck_assert_uint_eq (strlen (text), len);
+  object = json_node_get_object (message->result);
+  ck_assert (json_object_get_double_member (object, "pct") == 1e40);
+  ck_assert (json_array_get_double_element (json_object_get_array_member (object, "small"), 0) == -2.5e-7);
+  ck_assert (json_object_get_double_member (object, "plain") == 2.5);
+  ck_assert_str_eq (json_object_get_string_member (object, "note"), "1e+40.0");
+}
+END_TEST
+
 START_TEST (test_round_result_empty)
 {
   g_autoptr(JsonNode) id = int_node (3);
@@ -700,6 +723,7 @@ rpc_suite (void)
   tcase_add_test (tc, test_round_request);
   tcase_add_test (tc, test_round_request_no_params);
   tcase_add_test (tc, test_round_result);
+  tcase_add_test (tc, test_round_result_exponents);
   tcase_add_test (tc, test_round_result_empty);
   tcase_add_test (tc, test_round_error);
   tcase_add_test (tc, test_round_error_every_reason);
