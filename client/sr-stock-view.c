@@ -601,6 +601,16 @@ sr_stock_view_finalize (GObject *object)
 }
 
 static void
+find_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  SrStockView *self = SR_STOCK_VIEW (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
 sr_stock_view_class_init (SrStockViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -627,6 +637,8 @@ sr_stock_view_class_init (SrStockViewClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, filters_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "stock.bulk-update", NULL, bulk_update_action);
+  gtk_widget_class_install_action (widget_class, "stock.find", NULL, find_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "stock.find", NULL);
 }
 
 static void

@@ -87,7 +87,7 @@ struct _SrVehiclePage
   char                 *origins[N_FIELDS]; /* what a field showed when the user began
                                               * changing it; NULL while untouched */
   GtkLabel             *problem_label;
-  AdwActionRow         *stock_no_row;
+  AdwPreferencesGroup  *vehicle_group;
   char                 *problem;
   gint64                id;
   gint64                history_before;  /* seq for older history; 0: none */
@@ -400,12 +400,28 @@ update_title (SrVehiclePage *self)
 
   gtk_window_set_title (GTK_WINDOW (self), title);
   adw_view_switcher_title_set_title (self->switcher_title, title);
+
+  /* The form's heading: which vehicle, and which of its versions the form shows. */
   if (self->base != NULL)
     {
-      g_autofree char *version = g_strdup_printf (_("Version %" G_GINT64_FORMAT), sr_vehicle_get_version (self->base));
+      g_autofree char *name = g_strdup_printf ("%s %s %s", sr_vehicle_get_make (self->base),
+                                               sr_vehicle_get_model (self->base),
+                                               sr_vehicle_get_variant (self->base));
+      /* Translators: under a vehicle's name: "Stock No. SR000012 · version 3 · In stock" */
+      g_autofree char *about = g_strdup_printf (_("Stock No. %s · version %d · %s"),
+                                                sr_vehicle_get_stock_no (self->base),
+                                                (int) sr_vehicle_get_version (self->base),
+                                                sr_status_label (sr_vehicle_get_status (self->base)));
 
-      adw_action_row_set_subtitle (self->stock_no_row, sr_vehicle_get_stock_no (self->base));
-      adw_view_switcher_title_set_subtitle (self->switcher_title, version);
+      adw_preferences_group_set_title (self->vehicle_group, g_strstrip (name));
+      adw_preferences_group_set_description (self->vehicle_group, about);
+      adw_view_switcher_title_set_subtitle (self->switcher_title, about);
+    }
+  else if (self->id == 0)
+    {
+      adw_preferences_group_set_title (self->vehicle_group, _("New Vehicle"));
+      adw_preferences_group_set_description (self->vehicle_group,
+                                             _("The stock number is given when the vehicle is saved."));
     }
 }
 
@@ -603,14 +619,9 @@ build_form (SrVehiclePage *self)
 
   groups[0] = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (groups[0], _("Vehicle"));
+  self->vehicle_group = groups[0];
   groups[1] = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (groups[1], _("In the Showroom"));
-
-  self->stock_no_row = ADW_ACTION_ROW (adw_action_row_new ());
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->stock_no_row), _("Stock No."));
-  adw_action_row_set_subtitle (self->stock_no_row, _("Assigned when the vehicle is saved"));
-  gtk_widget_add_css_class (GTK_WIDGET (self->stock_no_row), "property");
-  adw_preferences_group_add (groups[0], GTK_WIDGET (self->stock_no_row));
 
   for (guint i = 0; i < N_FIELDS; i++)
     {
@@ -1334,7 +1345,6 @@ sr_vehicle_page_new (GtkWindow      *parent,
       adw_view_stack_page_set_visible (adw_view_stack_get_page (self->view_stack,
                                                                 adw_view_stack_get_child_by_name (self->view_stack, "history")),
                                        FALSE);
-      gtk_widget_set_visible (GTK_WIDGET (self->stock_no_row), FALSE);
     }
   fill_from (self, vehicle, TRUE);
   g_clear_object (&vehicle);
