@@ -2,9 +2,6 @@
  * tests link too. */
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <locale.h>
-
 #include "sr-application.h"
 
 int
@@ -13,10 +10,7 @@ main (int   argc,
 {
   g_autoptr(SrApplication) application = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  sr_application_init_i18n ();
 
   application = sr_application_new ();
   return g_application_run (G_APPLICATION (application), argc, argv);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "sr-application.h"
 #include "sr-client.h"
@@ -21,6 +22,18 @@ struct _SrApplication
 };
 
 G_DEFINE_FINAL_TYPE (SrApplication, sr_application, ADW_TYPE_APPLICATION)
+
+void
+sr_application_init_i18n (void)
+{
+  const char *localedir = g_getenv ("SHOWROOM_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  /* The default domain, so GtkBuilder templates translate with it too. */
+  textdomain (GETTEXT_PACKAGE);
+}
 
 GSettings *
 sr_settings_new (void)
@@ -56,7 +69,7 @@ about_action (GSimpleAction *action,
               gpointer       user_data)
 {
   GtkApplication *application = GTK_APPLICATION (user_data);
-  static const char *developers[] = { "The Showroom developers", NULL };
+  const char *developers[] = { _("The Showroom developers"), NULL };
 
   adw_show_about_window (gtk_application_get_active_window (application),
                          "application-name", _("Showroom"),

@@ -200,7 +200,8 @@ vehicle_title (SrApprovalsPage *self,
   SrVehicle *vehicle = edit_vehicle (self, edit);
 
   if (vehicle == NULL)
-    return g_strdup_printf (_("Vehicle %" G_GINT64_FORMAT), member_int (edit, "vehicle_id"));
+    /* Translators: a vehicle not in the stock list, known only by its number in the database */
+    return g_strdup_printf (_("Vehicle %lld"), (long long) member_int (edit, "vehicle_id"));
   return g_strdup_printf ("%s · %s %s", sr_vehicle_get_stock_no (vehicle),
                           sr_vehicle_get_make (vehicle), sr_vehicle_get_model (vehicle));
 }
@@ -212,7 +213,8 @@ vehicle_stock_no (SrApprovalsPage *self,
   SrVehicle *vehicle = edit_vehicle (self, edit);
 
   if (vehicle == NULL)
-    return g_strdup_printf (_("vehicle %" G_GINT64_FORMAT), member_int (edit, "vehicle_id"));
+    /* Translators: the same, inside a sentence: "Your change to vehicle 42 was approved…" */
+    return g_strdup_printf (_("vehicle %lld"), (long long) member_int (edit, "vehicle_id"));
   return g_strdup (sr_vehicle_get_stock_no (vehicle));
 }
 
@@ -679,8 +681,9 @@ add_batch_rows (SrApprovalsPage *self,
           /* With several fields each line names its own. */
           if (names->next != NULL)
             {
-              old_line = g_strdup_printf ("%s: %s", sr_field_label (field), old_text);
-              new_line = g_strdup_printf ("%s: %s", sr_field_label (field), new_text);
+              /* Translators: a field and its value: "Price: 650,000.00" */
+              old_line = g_strdup_printf (_("%s: %s"), sr_field_label (field), old_text);
+              new_line = g_strdup_printf (_("%s: %s"), sr_field_label (field), new_text);
             }
           label = figure_new (old_line ? old_line : old_text, FALSE);
           gtk_widget_set_name (label, field);

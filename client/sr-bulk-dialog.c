@@ -387,6 +387,7 @@ read_input (SrBulkDialog  *self,
         else if (pct < PCT_MIN || pct > PCT_MAX)
           *message = g_strdup (_("The percentage must be between -100 and 1000."));
         else if (pct == 0)
+          /* xgettext:no-c-format */
           *message = g_strdup (_("A change of 0% leaves every price as it is."));
         else
           {

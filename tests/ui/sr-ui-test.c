@@ -5,6 +5,7 @@
 
 #include <check.h>
 
+#include "sr-application.h"
 #include "sr-sign-in-page.h"
 #include "sr-ui-test.h"
 
@@ -13,9 +14,12 @@
 void
 sr_ui_init (void)
 {
-  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+  g_autoptr(GtkCssProvider) css = NULL;
 
+  /* As main() does: the suite runs in English (LANGUAGE=C) unless a test asks otherwise. */
+  sr_application_init_i18n ();
   gtk_init ();
+  css = gtk_css_provider_new ();
   adw_init ();
   /* What AdwApplication would load from the app's resources. */
   gtk_css_provider_load_from_resource (css, "/org/showroom/Showroom/style.css");
