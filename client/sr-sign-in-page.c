@@ -123,6 +123,9 @@ describe_failure (const GError *error)
       default:
         break;
       }
+  if (g_error_matches (error, SR_CLIENT_ERROR, SR_CLIENT_ERROR_CERTIFICATE_CHANGED))
+    return g_strdup (_("Not signed in: the server’s certificate has changed. Ask your IT contact "
+                       "before signing in."));
 
   return g_strdup (error->message);
 }
@@ -145,6 +148,32 @@ trust_response_cb (AdwMessageDialog *dialog,
     sr_sign_in_page_show_message (self, _("Not connected: the server’s certificate was not trusted."));
 }
 
+/* "AB:CD:…" in four lines of eight bytes, monospace and selectable: easy to read out
+ * over the phone, or to copy into a message. */
+static GtkWidget *
+fingerprint_label (const char *fingerprint)
+{
+  g_autoptr(GString) grouped = g_string_new (NULL);
+  GtkWidget *label;
+  guint pairs = 0;
+
+  for (const char *p = fingerprint ? fingerprint : ""; *p; p++)
+    {
+      if (*p == ':' && ++pairs % 8 == 0)
+        g_string_append_c (grouped, '\n');
+      else
+        g_string_append_c (grouped, *p);
+    }
+
+  label = gtk_label_new (grouped->len > 0 ? grouped->str : _("unknown"));
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_widget_add_css_class (label, "monospace");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("SHA-256 fingerprint"), -1);
+  return label;
+}
+
 /* Trust on first use: the fingerprint, to compare with what the server's log or its
  * administrator says. */
 static void
@@ -155,15 +184,16 @@ ask_trust (SrSignInPage *self,
   g_autofree char *body = NULL;
   GtkWidget *dialog;
 
-  body = g_strdup_printf (_("This is the first connection from this computer to %s. "
-                            "Ask your IT contact whether the server’s certificate fingerprint is:\n\n"
-                            "<tt>%s</tt>\n\n"
-                            "Trust it only if it matches. Showroom will then refuse any other "
-                            "certificate from this server."),
-                          sr_client_get_address (self->client), fingerprint);
+  body = g_markup_printf_escaped (_("This is the first connection from this computer to "
+                                    "<b>%s</b>. Ask your IT contact whether this is the server’s "
+                                    "certificate fingerprint (SHA-256). Trust it only if it "
+                                    "matches: Showroom will then refuse any other certificate "
+                                    "from this server."),
+                                  sr_client_get_address (self->client));
   dialog = adw_message_dialog_new (GTK_WINDOW (root), _("Trust This Server?"), NULL);
   adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (dialog), TRUE);
   adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), body);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), fingerprint_label (fingerprint));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "trust", _("_Trust and Connect"),
@@ -174,6 +204,33 @@ ask_trust (SrSignInPage *self,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "fingerprint", g_strdup (fingerprint), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (trust_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* A pinned server that shows another certificate: no way on from here, only whom to
+ * ask. The new fingerprint is for that person to check. */
+static void
+warn_changed (SrSignInPage *self,
+              const char   *fingerprint)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  body = g_markup_printf_escaped (_("The server at <b>%s</b> shows a different certificate than "
+                                    "the one trusted before. Someone may be impersonating the "
+                                    "server to capture passwords and data, so Showroom did not "
+                                    "sign in.\n\n"
+                                    "Do not try again. Ask your IT contact whether the server’s "
+                                    "certificate was replaced, and show them its new fingerprint:"),
+                                  sr_client_get_address (self->client));
+  dialog = adw_message_dialog_new (GTK_WINDOW (root), _("Server Identity Changed"), NULL);
+  adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (dialog), TRUE);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), body);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), fingerprint_label (fingerprint));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -207,6 +264,8 @@ signed_in_cb (GObject      *object,
 
   message = describe_failure (error);
   sr_sign_in_page_show_message (self, message);
+  if (g_error_matches (error, SR_CLIENT_ERROR, SR_CLIENT_ERROR_CERTIFICATE_CHANGED))
+    warn_changed (self, sr_client_get_peer_fingerprint (SR_CLIENT (object)));
   if (g_error_matches (error, SR_ERROR, SR_ERROR_BAD_CREDENTIALS))
     {
       gtk_editable_select_region (GTK_EDITABLE (self->password_row), 0, -1);

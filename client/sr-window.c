@@ -346,6 +346,11 @@ password_response_cb (AdwMessageDialog *dialog,
   g_autoptr(JsonObject) params = NULL;
   const char *new_password;
 
+  /* The dialog closes after this. GTK 4.8's password entry reacts to its text losing
+   * focus, which would otherwise happen only when the window lets go of its focus
+   * widget, after the entry itself is gone. */
+  gtk_window_set_focus (GTK_WINDOW (dialog), NULL);
+
   if (!g_str_equal (response, "change"))
     return;
 
