@@ -127,6 +127,21 @@ JsonNode *sr_edits_withdraw       (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_bulk_preview         (SrDb *db, SrCall *call, GError **error);
 JsonNode *sr_bulk_apply           (SrDb *db, SrCall *call, GError **error);
 
+JsonNode *sr_customers_list       (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_customers_get        (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_customers_create     (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_customers_update     (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_followups_list       (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_followups_create     (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_followups_complete   (SrDb *db, SrCall *call, GError **error);
+
+JsonNode *sr_sales_reserve        (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_sales_complete       (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_sales_cancel         (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_sales_list           (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_sales_get            (SrDb *db, SrCall *call, GError **error);
+JsonNode *sr_reports_summary      (SrDb *db, SrCall *call, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrCall, sr_call_free)
 
 G_END_DECLS

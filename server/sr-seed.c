@@ -255,6 +255,152 @@ seed_vehicles (PGconn      *conn,
   return TRUE;
 }
 
+/* Customers of each branch: Indian names and mobile numbers, a few from abroad (Dubai,
+ * London, Singapore) with their own country codes; most have an e-mail address, some
+ * only a phone. Added once, with the first run that finds none. */
+static const char sql_seed_customers[] =
+  "WITH firsts (n, name) AS (VALUES"
+  "  (0, 'Aarav'), (1, 'Priya'), (2, 'Rohit'), (3, 'Ananya'), (4, 'Vikram'), (5, 'Kavya'),"
+  "  (6, 'Arjun'), (7, 'Meera'), (8, 'Siddharth'), (9, 'Neha'), (10, 'Farhan'), (11, 'Lakshmi'),"
+  "  (12, 'Gurpreet'), (13, 'Sneha'), (14, 'Rahul'), (15, 'Divya'), (16, 'Imran'), (17, 'Pooja')),"
+  " lasts (n, name) AS (VALUES"
+  "  (0, 'Sharma'), (1, 'Iyer'), (2, 'Patil'), (3, 'Reddy'), (4, 'Khan'), (5, 'Nair'),"
+  "  (6, 'Deshpande'), (7, 'Singh'), (8, 'Banerjee'), (9, 'Kulkarni'), (10, 'Menon'),"
+  "  (11, 'Joshi'), (12, 'Gupta')),"
+  " abroad (n, city, prefix) AS (VALUES"
+  "  (0, 'Dubai', '+9715'), (1, 'London', '+447'), (2, 'Singapore', '+659')),"
+  " branch_list AS (SELECT array_agg(b::bigint ORDER BY ord) AS ids"
+  "                   FROM unnest($1::bigint[]) WITH ORDINALITY AS t (b, ord)),"
+  " rows AS (SELECT i FROM generate_series(1, $2::int) AS i"
+  "           WHERE NOT EXISTS (SELECT 1 FROM customers))"
+  " INSERT INTO customers (name, phone, email, city, branch_id, status, notes, created_at)"
+  " SELECT f.name || ' ' || l.name,"
+  "        CASE WHEN r.i % 19 = 0 THEN a.prefix || lpad(((r.i * 7919) % 10000000)::text, 8, '0')"
+  "             ELSE '+91' || (9 - r.i % 3)::text || (100000000 + (r.i * 104729) % 900000000)::text END,"
+  "        CASE WHEN r.i % 4 = 0 THEN ''"
+  "             ELSE lower(f.name || '.' || l.name || r.i) || '@example.com' END,"
+  "        CASE WHEN r.i % 19 = 0 THEN a.city ELSE br.city END,"
+  "        br.id,"
+  "        (CASE WHEN r.i % 10 < 5 THEN 'lead' WHEN r.i % 10 < 9 THEN 'active'"
+  "              ELSE 'inactive' END)::customer_status,"
+  "        CASE WHEN r.i % 7 = 0 THEN 'Prefers weekend visits'"
+  "             WHEN r.i % 11 = 0 THEN 'Exchange of the old car wanted' ELSE '' END,"
+  "        now() - ((r.i * 37) % 200) * interval '1 day'"
+  "   FROM rows r"
+  "   CROSS JOIN branch_list b"
+  "   JOIN branches br ON br.id = b.ids[1 + r.i % array_length(b.ids, 1)]"
+  "   JOIN firsts f ON f.n = (r.i * 7) % 18"
+  "   JOIN lasts l ON l.n = (r.i * 5) % 13"
+  "   JOIN abroad a ON a.n = r.i % 3"
+  "  ORDER BY r.i";
+
+/* A follow-up for two customers in three, assigned to a salesperson of the branch:
+ * some overdue, some later this fortnight, some done with an outcome. */
+static const char sql_seed_followups[] =
+  "WITH sellers AS (SELECT DISTINCT ON (u.branch_id) u.branch_id, u.id FROM users u"
+  "                  WHERE u.role IN ('sales', 'manager') ORDER BY u.branch_id, u.role DESC, u.id),"
+  " picked AS (SELECT c.id, c.branch_id, row_number() OVER (ORDER BY c.id) AS n FROM customers c"
+  "             WHERE NOT EXISTS (SELECT 1 FROM followups f WHERE f.customer_id = c.id))"
+  " INSERT INTO followups (customer_id, branch_id, due_at, kind, note, assigned_to, status,"
+  "                        outcome, completed_at)"
+  " SELECT p.id, p.branch_id,"
+  "        date_trunc('hour', now()) + ((p.n % 15) - 5) * interval '1 day' + (p.n % 8) * interval '1 hour',"
+  "        (ARRAY['call', 'visit', 'email', 'sms', 'test_drive'])[1 + p.n % 5]::followup_kind,"
+  "        (ARRAY['Share the on-road price', 'Confirm the test drive slot', 'Send finance options',"
+  "               'Remind about the exchange valuation'])[1 + p.n % 4],"
+  "        s.id,"
+  "        (CASE WHEN p.n % 5 = 0 THEN 'done' ELSE 'pending' END)::followup_status,"
+  "        CASE WHEN p.n % 5 = 0 THEN 'Spoke to the customer; will visit next week' END,"
+  "        CASE WHEN p.n % 5 = 0 THEN now() - (p.n % 4) * interval '1 day' END"
+  "   FROM picked p JOIN sellers s ON s.branch_id = p.branch_id"
+  "  WHERE p.n % 3 <> 0";
+
+/* Every reserved or sold vehicle without its sale gets one: reservations with a
+ * deposit, and completed sales over the past months, numbered per branch after the
+ * receipts already given; the counters then move on to the last number used. */
+static const char sql_seed_sales[] =
+  "WITH sellers AS (SELECT DISTINCT ON (u.branch_id) u.branch_id, u.id FROM users u"
+  "                  WHERE u.role IN ('sales', 'manager') ORDER BY u.branch_id, u.role DESC, u.id),"
+  " buyers AS (SELECT c.id, c.branch_id, row_number() OVER (PARTITION BY c.branch_id ORDER BY c.id) AS n,"
+  "                   count(*) OVER (PARTITION BY c.branch_id) AS total FROM customers c),"
+  " cars AS (SELECT v.id, v.branch_id, v.price, v.status,"
+  "                 row_number() OVER (PARTITION BY v.branch_id ORDER BY v.id) AS n,"
+  "                 row_number() OVER (PARTITION BY v.branch_id, v.status ORDER BY v.id) AS k,"
+  "                 count(*) OVER (PARTITION BY v.branch_id, v.status) AS total"
+  "            FROM vehicles v"
+  "           WHERE v.status IN ('reserved', 'sold')"
+  "             AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.vehicle_id = v.id"
+  "                              AND s.status IN ('reserved', 'completed'))),"
+  " made AS ("
+  "  INSERT INTO sales (vehicle_id, customer_id, branch_id, status, price, deposit, payment_method,"
+  "                     sold_by, created_at, completed_at, receipt_no)"
+  "  SELECT v.id, b.id, v.branch_id,"
+  "         (CASE WHEN v.status = 'sold' THEN 'completed' ELSE 'reserved' END)::sale_status,"
+  "         CASE WHEN v.status = 'sold' THEN round(v.price * 0.98, -3) ELSE v.price END,"
+  "         least(round(v.price * 0.1, -3), round(v.price * 0.98, -3)),"
+  "         CASE WHEN v.status = 'sold' THEN (ARRAY['cash', 'card', 'upi', 'bank_transfer',"
+  "              'finance'])[1 + v.id % 5]::payment_method END,"
+  "         s.id,"
+  "         CASE WHEN v.status = 'sold'"
+  "              THEN now() - (v.total - v.k + 1) * interval '90 minutes' - interval '3 days'"
+  "              ELSE now() - (v.id % 10) * interval '1 day' END,"
+  "         CASE WHEN v.status = 'sold' THEN now() - (v.total - v.k + 1) * interval '90 minutes' END,"
+  "         CASE WHEN v.status = 'sold'"
+  "              THEN coalesce((SELECT r.last_no FROM receipt_counters r WHERE r.branch_id = v.branch_id), 0)"
+  "                   + v.k END"
+  "    FROM cars v"
+  "    JOIN buyers b ON b.branch_id = v.branch_id AND b.n = 1 + (v.n - 1) % b.total"
+  "    JOIN sellers s ON s.branch_id = v.branch_id"
+  "   ORDER BY v.id"
+  "  RETURNING branch_id, receipt_no)"
+  " INSERT INTO receipt_counters AS r (branch_id, last_no)"
+  " SELECT m.branch_id, max(m.receipt_no) FROM made m WHERE m.receipt_no IS NOT NULL"
+  "  GROUP BY m.branch_id"
+  " ON CONFLICT (branch_id) DO UPDATE SET last_no = greatest(r.last_no, excluded.last_no)";
+
+static gboolean
+seed_sales (PGconn      *conn,
+            char         branch_ids[][32],
+            guint        n_vehicles,
+            GError     **error)
+{
+  g_autoptr(GString) ids = g_string_new ("{");
+  g_autofree char *count = g_strdup_printf ("%u", CLAMP (n_vehicles / 10, 30, 5000));
+  const char *values[2];
+  struct {
+    const char *sql;
+    int         n_values;
+    const char *what;
+  } steps[] = {
+    { sql_seed_customers, 2, "adding demo customers" },
+    { sql_seed_followups, 0, "adding demo follow-ups" },
+    { sql_seed_sales, 0, "adding demo sales" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (demo_branches); i++)
+    g_string_append_printf (ids, "%s%s", i ? "," : "", branch_ids[i]);
+  g_string_append_c (ids, '}');
+  values[0] = ids->str;
+  values[1] = count;
+
+  PQclear (PQexec (conn, "BEGIN"));
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autoptr(PGresult) result = PQexecParams (conn, steps[i].sql, steps[i].n_values, NULL,
+                                                 steps[i].n_values ? values : NULL, NULL, NULL, 0);
+
+      if (!check_result (result, steps[i].what, error))
+        {
+          PQclear (PQexec (conn, "ROLLBACK"));
+          return FALSE;
+        }
+    }
+  PQclear (PQexec (conn, "COMMIT"));
+
+  g_message ("demo customers, follow-ups and sales ready");
+  return TRUE;
+}
+
 gboolean
 sr_seed_demo (const SrConfig  *config,
               guint            n_vehicles,
@@ -303,7 +449,8 @@ sr_seed_demo (const SrConfig  *config,
   g_message ("demo data ready: %u branches, %u users (password %s)",
              (guint) G_N_ELEMENTS (demo_branches), (guint) G_N_ELEMENTS (demo_users),
              SR_DEMO_PASSWORD);
-  if (!seed_vehicles (conn, branch_ids, n_vehicles, error))
+  if (!seed_vehicles (conn, branch_ids, n_vehicles, error) ||
+      !seed_sales (conn, branch_ids, n_vehicles, error))
     goto out;
   ok = TRUE;
 

@@ -64,11 +64,11 @@ sr_money_valid (const char *text)
   return *p == '\0';
 }
 
-static gboolean
-money_param (JsonObject  *object,
-             const char  *name,
-             const char **out,
-             GError     **error)
+gboolean
+sr_param_money (JsonObject  *object,
+                const char  *name,
+                const char **out,
+                GError     **error)
 {
   const char *value = NULL;
 
@@ -166,8 +166,8 @@ check_fields (JsonObject     *fields,
       !sr_param_enum (fields, "fuel", FALSE, sr_fuel_names, &text, error) ||
       !sr_param_enum (fields, "status", FALSE, sr_vehicle_status_names, &text, error) ||
       !sr_param_int (fields, "odometer_km", FALSE, 0, G_MAXINT32, &number, error) ||
-      !money_param (fields, "price", &money, error) ||
-      !money_param (fields, "cost", &money, error))
+      !sr_param_money (fields, "price", &money, error) ||
+      !sr_param_money (fields, "cost", &money, error))
     return FALSE;
 
   if (creating)
@@ -782,8 +782,8 @@ sr_vehicle_filter_init (SrVehicleFilter  *self,
       !sr_param_int (filter, "branch_id", FALSE, 1, G_MAXINT64, &branch_id, error) ||
       !sr_param_string (filter, "make", FALSE, 60, &self->values[2], error) ||
       !sr_param_enum (filter, "fuel", FALSE, sr_fuel_names, &self->values[3], error) ||
-      !money_param (filter, "price_min", &self->values[4], error) ||
-      !money_param (filter, "price_max", &self->values[5], error) ||
+      !sr_param_money (filter, "price_min", &self->values[4], error) ||
+      !sr_param_money (filter, "price_max", &self->values[5], error) ||
       !sr_param_string (filter, "text", FALSE, 100, &self->values[6], error))
     {
       sr_error_prefix_field (*error, "filter");

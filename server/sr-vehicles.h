@@ -10,6 +10,12 @@ extern const char *const sr_fuel_names[];
 extern const char *const sr_vehicle_status_names[];
 
 gboolean  sr_money_valid           (const char     *text);
+/* An optional member @name of @object that must be an amount ("845000.00"): *out stays
+ * as it was when the member is absent. */
+gboolean  sr_param_money           (JsonObject     *object,
+                                    const char     *name,
+                                    const char    **out,
+                                    GError        **error);
 gboolean  sr_vehicle_check_fields  (JsonObject     *fields,
                                     const char     *prefix,
                                     gboolean        creating,

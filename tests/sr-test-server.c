@@ -758,3 +758,87 @@ sr_test_get_string (JsonNode   *node,
                  json_node_get_value_type (member) == G_TYPE_STRING, "%s is not a string", path);
   return json_node_get_string (member);
 }
+
+static void
+watcher_event_cb (SrConnection *connection,
+                  JsonObject   *params,
+                  gpointer      user_data)
+{
+  SrTestWatcher *self = user_data;
+
+  g_ptr_array_add (self->events, json_object_ref (params));
+}
+
+void
+sr_test_watcher_start (SrTestWatcher *self,
+                       SrTestServer  *server,
+                       const char    *email)
+{
+  g_autoptr(JsonNode) subscribed = NULL;
+
+  self->connection = sr_test_connect_as (server, email);
+  self->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_signal_connect (self->connection, "event", G_CALLBACK (watcher_event_cb), self);
+  subscribed = sr_test_call_ok (self->connection, "subscribe", NULL);
+}
+
+void
+sr_test_watcher_stop (SrTestWatcher *self)
+{
+  g_clear_object (&self->connection);
+  g_clear_pointer (&self->events, g_ptr_array_unref);
+}
+
+JsonObject *
+sr_test_watcher_find (SrTestWatcher *self,
+                      const char    *entity,
+                      gint64         id,
+                      const char    *status)
+{
+  for (guint i = 0; i < self->events->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (self->events, i);
+      JsonObject *data = json_object_get_object_member (event, "data");
+
+      if (g_str_equal (json_object_get_string_member (event, "entity"), entity) &&
+          json_object_get_int_member (event, "id") == id && data != NULL &&
+          (status == NULL || g_strcmp0 (json_object_get_string_member (data, "status"), status) == 0))
+        return event;
+    }
+
+  return NULL;
+}
+
+typedef struct {
+  SrTestWatcher *watcher;
+  const char    *entity;
+  gint64         id;
+  const char    *status;
+} AwaitedEvent;
+
+static gboolean
+event_arrived (gpointer data)
+{
+  AwaitedEvent *awaited = data;
+
+  return sr_test_watcher_find (awaited->watcher, awaited->entity, awaited->id, awaited->status) != NULL;
+}
+
+JsonObject *
+sr_test_watcher_await (SrTestWatcher *self,
+                       const char    *entity,
+                       gint64         id,
+                       const char    *status)
+{
+  AwaitedEvent awaited = { self, entity, id, status };
+
+  sr_test_wait_until (event_arrived, &awaited);
+  return sr_test_watcher_find (self, entity, id, status);
+}
+
+void
+sr_test_watcher_settle (SrTestWatcher *self)
+{
+  json_node_unref (sr_test_call_ok (self->connection, "ping", NULL));
+  json_node_unref (sr_test_call_ok (self->connection, "ping", NULL));
+}

@@ -143,4 +143,29 @@ const char   *sr_test_get_string           (JsonNode     *node,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrTestServer, sr_test_server_free)
 
+/* A connection subscribed to the feed that keeps every event it receives. */
+typedef struct {
+  SrConnection *connection;
+  GPtrArray    *events;   /* JsonObject: each event's params */
+} SrTestWatcher;
+
+void          sr_test_watcher_start        (SrTestWatcher *self,
+                                            SrTestServer  *server,
+                                            const char    *email);
+void          sr_test_watcher_stop         (SrTestWatcher *self);
+/* The event received for this record (with this status, unless NULL), or NULL. */
+JsonObject   *sr_test_watcher_find         (SrTestWatcher *self,
+                                            const char    *entity,
+                                            gint64         id,
+                                            const char    *status);
+/* The same, waiting for it to arrive. */
+JsonObject   *sr_test_watcher_await        (SrTestWatcher *self,
+                                            const char    *entity,
+                                            gint64         id,
+                                            const char    *status);
+/* Returns once every event of a change already committed has arrived: the server
+ * sends each event after its commit, so after two round trips on the watcher's own
+ * connection it is there or it will never come. */
+void          sr_test_watcher_settle       (SrTestWatcher *self);
+
 G_END_DECLS

@@ -136,99 +136,6 @@ refused_field (SrConnection *connection,
                  sr_error_get_field (error) ? sr_error_get_field (error) : "(none)", field);
 }
 
-/* A connection that records the pending_edit events it receives. */
-typedef struct {
-  SrConnection *connection;
-  GPtrArray    *events;   /* JsonObject */
-} Watcher;
-
-static void
-event_cb (SrConnection *connection,
-          JsonObject   *params,
-          gpointer      user_data)
-{
-  Watcher *self = user_data;
-
-  g_ptr_array_add (self->events, json_object_ref (params));
-}
-
-static void
-watcher_start (Watcher    *self,
-               const char *email)
-{
-  g_autoptr(JsonNode) subscribed = NULL;
-
-  self->connection = sr_test_connect_as (server, email);
-  self->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_signal_connect (self->connection, "event", G_CALLBACK (event_cb), self);
-  subscribed = sr_test_call_ok (self->connection, "subscribe", NULL);
-}
-
-static void
-watcher_stop (Watcher *self)
-{
-  g_clear_object (&self->connection);
-  g_clear_pointer (&self->events, g_ptr_array_unref);
-}
-
-/* The event for this record with this status, or NULL. */
-static JsonObject *
-find_event (Watcher    *self,
-            const char *entity,
-            gint64      id,
-            const char *status)
-{
-  for (guint i = 0; i < self->events->len; i++)
-    {
-      JsonObject *event = g_ptr_array_index (self->events, i);
-      JsonObject *data = json_object_get_object_member (event, "data");
-
-      if (g_str_equal (json_object_get_string_member (event, "entity"), entity) &&
-          json_object_get_int_member (event, "id") == id && data != NULL &&
-          (status == NULL || g_strcmp0 (json_object_get_string_member (data, "status"), status) == 0))
-        return event;
-    }
-
-  return NULL;
-}
-
-/* Waits for an event a ping's round trip cannot overtake: the server sends each
- * event after its commit, so after the call that made the change and one more round
- * trip, it is there or it will never come. */
-static void
-settle (Watcher *self)
-{
-  json_node_unref (sr_test_call_ok (self->connection, "ping", NULL));
-  json_node_unref (sr_test_call_ok (self->connection, "ping", NULL));
-}
-
-typedef struct {
-  Watcher    *watcher;
-  const char *entity;
-  gint64      id;
-  const char *status;
-} Awaited;
-
-static gboolean
-event_arrived (gpointer data)
-{
-  Awaited *awaited = data;
-
-  return find_event (awaited->watcher, awaited->entity, awaited->id, awaited->status) != NULL;
-}
-
-static JsonObject *
-await_event (Watcher    *self,
-             const char *entity,
-             gint64      id,
-             const char *status)
-{
-  Awaited awaited = { self, entity, id, status };
-
-  sr_test_wait_until (event_arrived, &awaited);
-  return find_event (self, entity, id, status);
-}
-
 /* --- proposing ------------------------------------------------------------------------ */
 
 START_TEST (test_propose)
@@ -451,16 +358,16 @@ START_TEST (test_approve)
   g_autofree char *via = NULL;
   JsonObject *event;
   JsonObject *decider;
-  Watcher proposer = { 0 };
+  SrTestWatcher proposer = { 0 };
   gint64 id = create_vehicle (manager, "MA3FZEB1S00200005", "845000.00");
   gint64 edit_id;
 
-  watcher_start (&proposer, "sales@mumbai.test");
+  sr_test_watcher_start (&proposer, server, "sales@mumbai.test");
   edit = propose (proposer.connection, id, 1, "{\"price\":\"829000.00\"}");
   edit_id = sr_test_get_int (edit, "id");
 
   /* The manager sees the proposal arrive... */
-  await_event (&proposer, "pending_edit", edit_id, "pending");
+  sr_test_watcher_await (&proposer, "pending_edit", edit_id, "pending");
 
   params = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"note\":\"fine by me\"}", edit_id);
   approved = sr_test_call_ok (manager, "edits.approve", params);
@@ -483,11 +390,11 @@ START_TEST (test_approve)
   ck_assert_int_eq (sr_test_get_int (first_of (history, "items"), "user.id"), 2);
 
   /* ...and the proposer is told, with the vehicle as it is now (without cost). */
-  event = await_event (&proposer, "pending_edit", edit_id, "approved");
+  event = sr_test_watcher_await (&proposer, "pending_edit", edit_id, "approved");
   ck_assert_str_eq (json_object_get_string_member (event, "op"), "update");
-  event = await_event (&proposer, "vehicle", id, NULL);
-  settle (&proposer);
-  event = find_event (&proposer, "vehicle", id, NULL);
+  event = sr_test_watcher_await (&proposer, "vehicle", id, NULL);
+  sr_test_watcher_settle (&proposer);
+  event = sr_test_watcher_find (&proposer, "vehicle", id, NULL);
   ck_assert_str_eq (json_object_get_string_member (json_object_get_object_member (event, "data"), "price"),
                     "829000.00");
   ck_assert (!json_object_has_member (json_object_get_object_member (event, "data"), "cost"));
@@ -499,7 +406,7 @@ START_TEST (test_approve)
                                         "status"), "approved");
   reject = refused (manager, "edits.reject", params, "already_decided");
 
-  watcher_stop (&proposer);
+  sr_test_watcher_stop (&proposer);
 }
 END_TEST
 
@@ -717,11 +624,11 @@ START_TEST (test_reject)
   g_autofree char *params = NULL;
   g_autofree char *bare = NULL;
   JsonObject *event;
-  Watcher proposer = { 0 };
+  SrTestWatcher proposer = { 0 };
   gint64 id = create_vehicle (manager, "MA3FZEB1S00200012", "845000.00");
   gint64 edit_id;
 
-  watcher_start (&proposer, "sales@mumbai.test");
+  sr_test_watcher_start (&proposer, server, "sales@mumbai.test");
   edit = propose (proposer.connection, id, 1, "{\"price\":\"700000.00\"}");
   edit_id = sr_test_get_int (edit, "id");
 
@@ -741,14 +648,14 @@ START_TEST (test_reject)
   ck_assert_str_eq (sr_test_get_string (vehicle, "price"), "845000.00");
   ck_assert_int_eq (sr_test_get_int (vehicle, "version"), 1);
 
-  event = await_event (&proposer, "pending_edit", edit_id, "rejected");
+  event = sr_test_watcher_await (&proposer, "pending_edit", edit_id, "rejected");
   ck_assert_str_eq (json_object_get_string_member (json_object_get_object_member (event, "data"), "note"),
                     "below cost");
   {
     expect_refused (manager, "edits.approve", params, "already_decided");
   }
 
-  watcher_stop (&proposer);
+  sr_test_watcher_stop (&proposer);
 }
 END_TEST
 
@@ -793,17 +700,17 @@ START_TEST (test_events_scoped)
   g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
   g_autoptr(SrConnection) pune_manager = sr_test_connect_as (server, "manager@pune.test");
   g_autoptr(JsonNode) edit = NULL;
-  Watcher mumbai = { 0 };
-  Watcher pune = { 0 };
+  SrTestWatcher mumbai = { 0 };
+  SrTestWatcher pune = { 0 };
   JsonObject *event;
   gint64 id = create_vehicle (manager, "MA3FZEB1S00200014", "845000.00");
   gint64 pune_vehicle;
 
-  watcher_start (&mumbai, "sales@mumbai.test");
-  watcher_start (&pune, "manager@pune.test");
+  sr_test_watcher_start (&mumbai, server, "sales@mumbai.test");
+  sr_test_watcher_start (&pune, server, "manager@pune.test");
 
   edit = propose (manager, id, 1, "{\"cost\":\"800000.00\",\"notes\":\"recount\"}");
-  event = await_event (&mumbai, "pending_edit", sr_test_get_int (edit, "id"), "pending");
+  event = sr_test_watcher_await (&mumbai, "pending_edit", sr_test_get_int (edit, "id"), "pending");
   ck_assert_str_eq (json_object_get_string_member (event, "op"), "insert");
   ck_assert (!json_object_has_member (json_object_get_object_member (
                json_object_get_object_member (event, "data"), "changes"), "cost"));
@@ -811,11 +718,11 @@ START_TEST (test_events_scoped)
   /* A later change in Pune reaches the Pune manager: by then the Mumbai proposal
    * would have arrived too, had it been sent. */
   pune_vehicle = create_vehicle (pune_manager, "MA3FZEB1S00200015", "100000.00");
-  await_event (&pune, "vehicle", pune_vehicle, NULL);
-  ck_assert (find_event (&pune, "pending_edit", sr_test_get_int (edit, "id"), NULL) == NULL);
+  sr_test_watcher_await (&pune, "vehicle", pune_vehicle, NULL);
+  ck_assert (sr_test_watcher_find (&pune, "pending_edit", sr_test_get_int (edit, "id"), NULL) == NULL);
 
-  watcher_stop (&mumbai);
-  watcher_stop (&pune);
+  sr_test_watcher_stop (&mumbai);
+  sr_test_watcher_stop (&pune);
 }
 END_TEST
 
