@@ -11,6 +11,7 @@ SR_PACKAGES=(
   postgresql postgresql-contrib glib-networking
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   xvfb xauth dbus gnome-keyring imagemagick gettext desktop-file-utils appstream
+  poppler-utils
   fonts-lohit-deva
   valgrind
 )

@@ -14,6 +14,7 @@
 #include "sr-approvals-page.h"
 #include "sr-error.h"
 #include "sr-labels.h"
+#include "sr-members.h"
 
 /* How many of a sales user's decided proposals stay in sight. */
 #define DECIDED_SHOWN 20
@@ -60,60 +61,29 @@ static void schedule_rebuild (SrApprovalsPage *self);
 
 /* --- reading edits ---------------------------------------------------------------------- */
 
-static gint64
-member_int (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  return json_node_get_int (node);
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static const char *
 person_name (JsonObject *edit,
              const char *member)
 {
-  JsonObject *person = member_object (edit, member);
+  JsonObject *person = sr_member_object (edit, member);
 
-  return person ? member_string (person, "name") : "";
+  return person ? sr_member_string (person, "name") : "";
 }
 
 static gint64
 person_id (JsonObject *edit,
            const char *member)
 {
-  JsonObject *person = member_object (edit, member);
+  JsonObject *person = sr_member_object (edit, member);
 
-  return person ? member_int (person, "id") : 0;
+  return person ? sr_member_int (person, "id") : 0;
 }
 
 static gboolean
 status_is (JsonObject *edit,
            const char *status)
 {
-  return g_str_equal (member_string (edit, "status"), status);
+  return g_str_equal (sr_member_string (edit, "status"), status);
 }
 
 /* Seconds since the epoch of an RFC 3339 member, or 0. */
@@ -122,7 +92,7 @@ member_time (JsonObject *edit,
              const char *name)
 {
   g_autoptr(GDateTime) time = NULL;
-  const char *text = member_string (edit, name);
+  const char *text = sr_member_string (edit, name);
 
   if (*text == '\0' || (time = g_date_time_new_from_iso8601 (text, NULL)) == NULL)
     return 0;
@@ -189,7 +159,7 @@ static SrVehicle *
 edit_vehicle (SrApprovalsPage *self,
               JsonObject      *edit)
 {
-  return sr_vehicle_store_lookup (self->store, member_int (edit, "vehicle_id"), NULL);
+  return sr_vehicle_store_lookup (self->store, sr_member_int (edit, "vehicle_id"), NULL);
 }
 
 /* "SR000012 · Hyundai Creta" */
@@ -201,7 +171,7 @@ vehicle_title (SrApprovalsPage *self,
 
   if (vehicle == NULL)
     /* Translators: a vehicle not in the stock list, known only by its number in the database */
-    return g_strdup_printf (_("Vehicle %lld"), (long long) member_int (edit, "vehicle_id"));
+    return g_strdup_printf (_("Vehicle %lld"), (long long) sr_member_int (edit, "vehicle_id"));
   return g_strdup_printf ("%s · %s %s", sr_vehicle_get_stock_no (vehicle),
                           sr_vehicle_get_make (vehicle), sr_vehicle_get_model (vehicle));
 }
@@ -214,7 +184,7 @@ vehicle_stock_no (SrApprovalsPage *self,
 
   if (vehicle == NULL)
     /* Translators: the same, inside a sentence: "Your change to vehicle 42 was approved…" */
-    return g_strdup_printf (_("vehicle %lld"), (long long) member_int (edit, "vehicle_id"));
+    return g_strdup_printf (_("vehicle %lld"), (long long) sr_member_int (edit, "vehicle_id"));
   return g_strdup (sr_vehicle_get_stock_no (vehicle));
 }
 
@@ -227,7 +197,7 @@ is_outdated (SrApprovalsPage *self,
   SrVehicle *vehicle = edit_vehicle (self, edit);
 
   return vehicle != NULL && status_is (edit, "pending") &&
-         sr_vehicle_get_version (vehicle) != member_int (edit, "base_version");
+         sr_vehicle_get_version (vehicle) != sr_member_int (edit, "base_version");
 }
 
 /* --- groups: one edit, or every edit of a batch ------------------------------------------- */
@@ -256,8 +226,8 @@ static int
 compare_edit_ids (gconstpointer a,
                   gconstpointer b)
 {
-  gint64 x = member_int (*(JsonObject **) a, "id");
-  gint64 y = member_int (*(JsonObject **) b, "id");
+  gint64 x = sr_member_int (*(JsonObject **) a, "id");
+  gint64 y = sr_member_int (*(JsonObject **) b, "id");
 
   return x < y ? -1 : x > y;
 }
@@ -288,8 +258,8 @@ build_groups (SrApprovalsPage *self)
   g_hash_table_iter_init (&iter, self->edits);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &edit))
     {
-      gint64 batch_id = member_int (edit, "batch_id");
-      gint64 id = member_int (edit, "id");
+      gint64 batch_id = sr_member_int (edit, "batch_id");
+      gint64 id = sr_member_int (edit, "id");
       g_autofree char *key = batch_id ? g_strdup_printf ("batch-%" G_GINT64_FORMAT, batch_id)
                                       : g_strdup_printf ("edit-%" G_GINT64_FORMAT, id);
       Group *group = g_hash_table_lookup (by_key, key);
@@ -340,7 +310,7 @@ group_fields (Group *group)
 
   for (guint i = 0; i < group->edits->len; i++)
     {
-      JsonObject *changes = member_object (g_ptr_array_index (group->edits, i), "changes");
+      JsonObject *changes = sr_member_object (g_ptr_array_index (group->edits, i), "changes");
       g_autoptr(GList) names = changes ? json_object_get_members (changes) : NULL;
 
       for (GList *l = names; l != NULL; l = l->next)
@@ -465,7 +435,7 @@ make_aged (SrApprovalsPage *self,
   g_object_set_data_full (G_OBJECT (row), "sr-who",
                           group->own ? NULL : g_strdup (person_name (first, "proposed_by")), g_free);
   g_object_set_data_full (G_OBJECT (row), "sr-created",
-                          g_strdup (member_string (first, "created_at")), g_free);
+                          g_strdup (sr_member_string (first, "created_at")), g_free);
   set_aged_subtitle (row);
   g_ptr_array_add (self->aged_rows, g_object_ref (row));
 }
@@ -546,7 +516,7 @@ add_actions (SrApprovalsPage *self,
   else if (group->n_pending == 0)
     {
       JsonObject *first = g_ptr_array_index (group->edits, 0);
-      const char *status = member_string (first, "status");
+      const char *status = sr_member_string (first, "status");
       const char *text = _("Withdrawn");
       const char *css = "dim-label";
       GtkWidget *label;
@@ -582,7 +552,7 @@ changes_grid (SrApprovalsPage *self,
               JsonObject      *edit)
 {
   GtkWidget *grid = gtk_grid_new ();
-  JsonObject *changes = member_object (edit, "changes");
+  JsonObject *changes = sr_member_object (edit, "changes");
   g_autoptr(GList) names = changes ? json_object_get_members (changes) : NULL;
   SrVehicle *vehicle = edit_vehicle (self, edit);
   int row = 1;
@@ -644,7 +614,7 @@ add_batch_rows (SrApprovalsPage *self,
   for (guint i = 0; i < group->edits->len; i++)
     {
       JsonObject *edit = g_ptr_array_index (group->edits, i);
-      JsonObject *changes = member_object (edit, "changes");
+      JsonObject *changes = sr_member_object (edit, "changes");
       g_autoptr(GList) names = changes ? json_object_get_members (changes) : NULL;
       SrVehicle *vehicle = edit_vehicle (self, edit);
       g_autofree char *title = vehicle_title (self, edit);
@@ -761,9 +731,9 @@ static char *
 outcome_title (JsonObject *edit,
                gboolean    own_decision)
 {
-  const char *status = member_string (edit, "status");
+  const char *status = sr_member_string (edit, "status");
   const char *who = person_name (edit, "decided_by");
-  g_autofree char *age = format_age (member_string (edit, "decided_at"));
+  g_autofree char *age = format_age (sr_member_string (edit, "decided_at"));
 
   if (g_str_equal (status, "approved"))
     return g_strdup_printf (_("Approved by %s · %s"), who, age);
@@ -781,7 +751,7 @@ make_card (SrApprovalsPage *self,
 {
   GtkWidget *list = gtk_list_box_new ();
   JsonObject *first = g_ptr_array_index (group->edits, 0);
-  const char *reason = member_string (first, "reason");
+  const char *reason = sr_member_string (first, "reason");
   g_autofree char *what = NULL;
   GtkWidget *header;
 
@@ -848,13 +818,13 @@ make_card (SrApprovalsPage *self,
   else if (group->n_pending == 0)
     {
       g_autofree char *title = outcome_title (first, person_id (first, "decided_by") == sr_client_get_user_id (self->client));
-      const char *status = member_string (first, "status");
+      const char *status = sr_member_string (first, "status");
       const char *icon = g_str_equal (status, "approved") ? "emblem-ok-symbolic"
                        : g_str_equal (status, "stale") ? "dialog-warning-symbolic" : NULL;
       const char *css = g_str_equal (status, "stale") ? "warning" : "caption-heading";
 
       gtk_list_box_append (GTK_LIST_BOX (list),
-                           notice_row (icon, css, title, member_string (first, "note"), "outcome-note"));
+                           notice_row (icon, css, title, sr_member_string (first, "note"), "outcome-note"));
     }
 
   return list;
@@ -909,8 +879,8 @@ signature (SrApprovalsPage *self,
           SrVehicle *vehicle = edit_vehicle (self, edit);
 
           g_string_append_printf (text, "%" G_GINT64_FORMAT " %s %s %" G_GINT64_FORMAT ",",
-                                  member_int (edit, "id"), member_string (edit, "status"),
-                                  member_string (edit, "decided_at"),
+                                  sr_member_int (edit, "id"), sr_member_string (edit, "status"),
+                                  sr_member_string (edit, "decided_at"),
                                   vehicle ? sr_vehicle_get_version (vehicle) : -1);
         }
       g_string_append_c (text, '|');
@@ -1057,13 +1027,13 @@ toast_outcomes_cb (gpointer user_data)
     {
       JsonObject *edit = g_ptr_array_index (self->outcomes, i);
       gint64 *batch_id = g_new (gint64, 1);
-      const char *status = member_string (edit, "status");
+      const char *status = sr_member_string (edit, "status");
       const char *who = person_name (edit, "decided_by");
       g_autofree char *what = NULL;
       g_autofree char *text = NULL;
       guint n = 0;
 
-      *batch_id = member_int (edit, "batch_id");
+      *batch_id = sr_member_int (edit, "batch_id");
       if (*batch_id != 0)
         {
           if (g_hash_table_contains (told, batch_id))
@@ -1072,7 +1042,7 @@ toast_outcomes_cb (gpointer user_data)
               continue;
             }
           for (guint j = 0; j < self->outcomes->len; j++)
-            if (member_int (g_ptr_array_index (self->outcomes, j), "batch_id") == *batch_id)
+            if (sr_member_int (g_ptr_array_index (self->outcomes, j), "batch_id") == *batch_id)
               n++;
           g_hash_table_add (told, batch_id);
           what = g_strdup_printf (ngettext ("%u vehicle", "%u vehicles", n), n);
@@ -1126,7 +1096,7 @@ take_edit (SrApprovalsPage *self,
            JsonObject      *edit,
            gboolean         live)
 {
-  gint64 id = member_int (edit, "id");
+  gint64 id = sr_member_int (edit, "id");
   JsonObject *held = g_hash_table_lookup (self->edits, &id);
 
   if (!is_later (edit, held))
@@ -1191,8 +1161,8 @@ event_cb (SrApprovalsPage *self,
 {
   const char *entity = json_object_get_string_member_with_default (params, "entity", "");
   const char *op = json_object_get_string_member_with_default (params, "op", "");
-  JsonObject *data = member_object (params, "data");
-  gint64 id = member_int (params, "id");
+  JsonObject *data = sr_member_object (params, "data");
+  gint64 id = sr_member_int (params, "id");
 
   /* The store has this vehicle's news already (the stock view hears first); the
    * flags and current values follow it. */
@@ -1305,7 +1275,7 @@ listed_cb (GObject      *object,
         JsonObject *edit = json_array_get_object_element (json_node_get_array (items), i);
         gint64 *id = g_new (gint64, 1);
 
-        *id = member_int (edit, "id");
+        *id = sr_member_int (edit, "id");
         g_hash_table_replace (load->found, id, json_object_ref (edit));
       }
 
@@ -1440,7 +1410,7 @@ decision_error_text (Decision     *decision,
   if (g_error_matches (error, SR_ERROR, SR_ERROR_ALREADY_DECIDED))
     {
       JsonObject *extra = sr_error_get_extra (error);
-      JsonObject *current = extra ? member_object (extra, "current") : NULL;
+      JsonObject *current = extra ? sr_member_object (extra, "current") : NULL;
       const char *who = current ? person_name (current, "decided_by") : "";
 
       /* Who got there first, when the server says. */
@@ -1486,7 +1456,7 @@ decided_cb (GObject      *object,
     {
       g_autofree char *text = decision_error_text (decision, error);
       JsonObject *extra = sr_error_get_extra (error);
-      JsonObject *current = extra ? member_object (extra, "current") : NULL;
+      JsonObject *current = extra ? sr_member_object (extra, "current") : NULL;
 
       /* already_decided tells how it is now. */
       if (current != NULL && g_error_matches (error, SR_ERROR, SR_ERROR_ALREADY_DECIDED))
@@ -1528,7 +1498,7 @@ decision_new (SrApprovalsPage *self,
   else
     {
       decision->what = vehicle_stock_no (self, first);
-      json_object_set_int_member (decision->params, "id", member_int (first, "id"));
+      json_object_set_int_member (decision->params, "id", sr_member_int (first, "id"));
     }
   return decision;
 }
@@ -1644,7 +1614,7 @@ withdraw_clicked_cb (GtkButton       *button,
       decision->method = g_strdup ("edits.withdraw");
       decision->what = vehicle_stock_no (self, edit);
       decision->params = json_object_new ();
-      json_object_set_int_member (decision->params, "id", member_int (edit, "id"));
+      json_object_set_int_member (decision->params, "id", sr_member_int (edit, "id"));
       send_decision (decision);
     }
 }
@@ -1661,7 +1631,7 @@ dismiss_clicked_cb (GtkButton       *button,
     return;
   for (guint i = 0; i < group->edits->len; i++)
     {
-      gint64 id = member_int (g_ptr_array_index (group->edits, i), "id");
+      gint64 id = sr_member_int (g_ptr_array_index (group->edits, i), "id");
 
       g_hash_table_remove (self->edits, &id);
     }

@@ -1,4 +1,5 @@
-/* sr-labels.c: names and shown values of vehicles' fields. */
+/* sr-labels.c: names and shown values of vehicles' fields, and the words for customers,
+ * follow-ups and sales. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -143,4 +144,84 @@ sr_age_display (const char *timestamp,
   n = (int) (age / G_TIME_SPAN_DAY);
   return g_strdup_printf (g_dngettext (NULL, "%d day ago",
                                        "%d days ago", n), n);
+}
+
+const char *
+sr_customer_status_label (const char *status)
+{
+  if (g_strcmp0 (status, "lead") == 0)
+    /* Translators: a customer's status: someone interested who has not bought yet */
+    return _("Lead");
+  if (g_strcmp0 (status, "active") == 0)
+    /* Translators: a customer's status */
+    return _("Active");
+  if (g_strcmp0 (status, "inactive") == 0)
+    /* Translators: a customer's status */
+    return _("Inactive");
+  return status ? status : "";
+}
+
+const char *
+sr_followup_kind_label (const char *kind)
+{
+  if (g_strcmp0 (kind, "call") == 0)
+    /* Translators: a kind of follow-up: a phone call */
+    return _("Call");
+  if (g_strcmp0 (kind, "visit") == 0)
+    /* Translators: a kind of follow-up: the customer comes to the showroom, or is visited */
+    return _("Visit");
+  if (g_strcmp0 (kind, "email") == 0)
+    /* Translators: a kind of follow-up */
+    return _("E-mail");
+  if (g_strcmp0 (kind, "sms") == 0)
+    /* Translators: a kind of follow-up: a text message */
+    return _("SMS");
+  if (g_strcmp0 (kind, "test_drive") == 0)
+    /* Translators: a kind of follow-up */
+    return _("Test drive");
+  return kind ? kind : "";
+}
+
+const char *
+sr_sale_status_label (const char *status)
+{
+  if (g_strcmp0 (status, "reserved") == 0)
+    return _("Reserved");
+  if (g_strcmp0 (status, "completed") == 0)
+    /* Translators: a sale's status, from the customer's side: the vehicle is theirs */
+    return _("Purchased");
+  if (g_strcmp0 (status, "cancelled") == 0)
+    /* Translators: a sale's status: a reservation that was called off */
+    return _("Cancelled");
+  return status ? status : "";
+}
+
+char *
+sr_due_display (GDateTime *due,
+                GDateTime *now)
+{
+  GTimeSpan span = g_date_time_difference (due, now);
+  gboolean late = span <= 0;
+  GTimeSpan size = late ? -span : span;
+  int n;
+
+  /* Within a minute either way it is simply due. */
+  if (size < G_TIME_SPAN_MINUTE)
+    return g_strdup (_("due now"));
+  if (size < G_TIME_SPAN_HOUR)
+    {
+      n = (int) (size / G_TIME_SPAN_MINUTE);
+      return late ? g_strdup_printf (g_dngettext (NULL, "%d minute overdue", "%d minutes overdue", n), n)
+                  : g_strdup_printf (g_dngettext (NULL, "in %d minute", "in %d minutes", n), n);
+    }
+  /* Hours and days to the nearest: 1 h 59 min is "in 2 hours". */
+  if (size < G_TIME_SPAN_DAY - G_TIME_SPAN_HOUR / 2)
+    {
+      n = (int) ((size + G_TIME_SPAN_HOUR / 2) / G_TIME_SPAN_HOUR);
+      return late ? g_strdup_printf (g_dngettext (NULL, "%d hour overdue", "%d hours overdue", n), n)
+                  : g_strdup_printf (g_dngettext (NULL, "in %d hour", "in %d hours", n), n);
+    }
+  n = (int) ((size + G_TIME_SPAN_DAY / 2) / G_TIME_SPAN_DAY);
+  return late ? g_strdup_printf (g_dngettext (NULL, "%d day overdue", "%d days overdue", n), n)
+              : g_strdup_printf (g_dngettext (NULL, "in %d day", "in %d days", n), n);
 }

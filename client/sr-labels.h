@@ -1,5 +1,6 @@
 /* sr-labels.h: how the app names vehicles' fields and shows their values, the same
- * on every page: the stock list, a vehicle, its history, approvals and bulk updates. */
+ * on every page: the stock list, a vehicle, its history, approvals and bulk updates;
+ * and the words for customers, follow-ups and sales. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -23,5 +24,16 @@ char       *sr_field_value_display (const char     *field,
  * NULL if it cannot be read. */
 char       *sr_age_display        (const char      *timestamp,
                                    GDateTime       *now);
+
+
+/* A protocol word shown to a person: "lead" -> "Lead", "test_drive" -> "Test drive",
+ * "completed" -> "Purchased". An unknown word is returned as it is. */
+const char *sr_customer_status_label (const char   *status);
+const char *sr_followup_kind_label    (const char   *kind);
+const char *sr_sale_status_label      (const char   *status);
+/* When a follow-up is due, from @now: "in 5 minutes", "in 2 hours", "in 3 days",
+ * "due now", "10 minutes overdue", "3 days overdue". */
+char       *sr_due_display            (GDateTime    *due,
+                                       GDateTime    *now);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include "sr-error.h"
 #include "sr-labels.h"
+#include "sr-sale-group.h"
 #include "sr-vehicle-page.h"
 #include "sr-window.h"
 
@@ -660,6 +661,10 @@ build_form (SrVehiclePage *self)
       adw_preferences_group_add (groups[fields[i].group], row);
     }
 
+  /* A vehicle in stock is sold from here: reserved, then completed or released. */
+  if (self->id != 0)
+    adw_preferences_page_add (self->details_page,
+                              ADW_PREFERENCES_GROUP (sr_sale_group_new (self->client, self->store, self->id)));
   adw_preferences_page_add (self->details_page, groups[0]);
   adw_preferences_page_add (self->details_page, groups[1]);
 
@@ -1068,6 +1073,8 @@ via_text (const char *via)
     return g_strdup_printf (_("Approved proposal #%s"), via + 5);
   if (g_str_has_prefix (via, "bulk:"))
     return g_strdup_printf (_("Bulk update #%s"), via + 5);
+  if (g_str_has_prefix (via, "sale:"))
+    return g_strdup_printf (_("Sale #%s"), via + 5);
   return g_strdup (via);
 }
 

@@ -10,7 +10,11 @@
 #include <glib/gi18n.h>
 
 #include "sr-approvals-page.h"
+#include "sr-customers-page.h"
+#include "sr-dashboard-page.h"
 #include "sr-error.h"
+#include "sr-followups-page.h"
+#include "sr-sales-page.h"
 #include "sr-sign-in-page.h"
 #include "sr-stock-view.h"
 #include "sr-window.h"
@@ -129,10 +133,31 @@ add_pages (SrWindow *self)
 {
   AdwViewStackPage *page;
   GtkWidget *stock = sr_stock_view_new (self->client);
+  GtkWidget *followups;
   GtkWidget *approvals;
+
+  /* Managers have today's figures first in the switcher. */
+  if (sr_client_is_manager (self->client))
+    {
+      page = adw_view_stack_add_titled (self->view_stack, sr_dashboard_page_new (self->client),
+                                        "dashboard", _("Dashboard"));
+      adw_view_stack_page_set_icon_name (page, "view-grid-symbolic");
+    }
 
   page = adw_view_stack_add_titled (self->view_stack, stock, "stock", _("Stock"));
   adw_view_stack_page_set_icon_name (page, "view-list-symbolic");
+
+  page = adw_view_stack_add_titled (self->view_stack, sr_customers_page_new (self->client), "customers",
+                                    _("Customers"));
+  adw_view_stack_page_set_icon_name (page, "avatar-default-symbolic");
+
+  /* The badge counts what is due today, overdue included. */
+  followups = sr_followups_page_new (self->client);
+  page = adw_view_stack_add_titled (self->view_stack, followups, "followups", _("Follow-ups"));
+  adw_view_stack_page_set_icon_name (page, "alarm-symbolic");
+  g_object_bind_property (followups, "due-count", page, "badge-number", G_BINDING_SYNC_CREATE);
+  g_object_bind_property_full (followups, "due-count", page, "needs-attention", G_BINDING_SYNC_CREATE,
+                               count_to_attention, NULL, NULL, NULL);
 
   /* The badge counts what waits for this user: decisions, or their own proposals. */
   approvals = sr_approvals_page_new (self->client, sr_stock_view_get_store (SR_STOCK_VIEW (stock)));
@@ -141,6 +166,13 @@ add_pages (SrWindow *self)
   g_object_bind_property (approvals, "pending-count", page, "badge-number", G_BINDING_SYNC_CREATE);
   g_object_bind_property_full (approvals, "pending-count", page, "needs-attention", G_BINDING_SYNC_CREATE,
                                count_to_attention, NULL, NULL, NULL);
+
+  page = adw_view_stack_add_titled (self->view_stack, sr_sales_page_new (self->client, SR_STOCK_VIEW (stock)),
+                                    "sales", C_("page title", "Sales"));
+  adw_view_stack_page_set_icon_name (page, "emblem-documents-symbolic");
+
+  /* Everyone starts at the stock, the counter's work. */
+  adw_view_stack_set_visible_child_name (self->view_stack, "stock");
 }
 
 static void
@@ -276,7 +308,8 @@ add_vehicle_action (GtkWidget  *widget,
     sr_stock_view_open_vehicle (SR_STOCK_VIEW (stock), 0);
 }
 
-/* Alt+1, Alt+2: the pages, from anywhere in the window. */
+/* Alt+1 to Alt+6: the pages, from anywhere in the window; a page the user does not
+ * have (the Dashboard for sales staff) is skipped. */
 static void
 show_page_action (GtkWidget  *widget,
                   const char *action_name,
@@ -524,6 +557,10 @@ sr_window_class_init (SrWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "stock");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "approvals");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "customers");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-page", "s", "followups");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_5, GDK_ALT_MASK, "win.show-page", "s", "sales");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_6, GDK_ALT_MASK, "win.show-page", "s", "dashboard");
   gtk_widget_class_install_action (widget_class, "win.change-password", NULL, change_password_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_q, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.sign-out", NULL);
