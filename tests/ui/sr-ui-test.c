@@ -122,6 +122,34 @@ sr_ui_page (GtkWidget  *window,
 }
 
 GtkWidget *
+sr_ui_find_named (GtkWidget  *widget,
+                  const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
+        return child;
+      if ((found = sr_ui_find_named (child, name)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+const char *
+sr_ui_label_text (GtkWidget  *widget,
+                  const char *name)
+{
+  GtkWidget *label = sr_ui_find_named (widget, name);
+
+  ck_assert_msg (label != NULL && GTK_IS_LABEL (label), "no label %s", name);
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+GtkWidget *
 sr_ui_find (GtkWidget *widget,
             GType      type)
 {

@@ -30,6 +30,12 @@ GtkWidget  *sr_ui_child           (GtkWidget  *widget,
 /* The window's page @name ("stock", "approvals"), failing the test if there is none. */
 GtkWidget  *sr_ui_page            (GtkWidget  *window,
                                    const char *name);
+/* The first descendant of @widget with widget name @name (depth first), or NULL. */
+GtkWidget  *sr_ui_find_named      (GtkWidget  *widget,
+                                   const char *name);
+/* The text of the label named @name under @widget; fails the test if there is none. */
+const char *sr_ui_label_text      (GtkWidget  *widget,
+                                   const char *name);
 /* The first descendant of @widget of @type (depth first), or NULL. */
 GtkWidget  *sr_ui_find            (GtkWidget  *widget,
                                    GType       type);

@@ -56,24 +56,6 @@ teardown (void)
 /* --- finding things on screen ---------------------------------------------------------- */
 
 static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
-        return child;
-      if ((found = find_named (child, name)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static GtkWidget *
 find_button (GtkWidget  *root,
              const char *label)
 {
@@ -114,16 +96,6 @@ texts_of (GtkWidget *root)
   return g_string_free (texts, FALSE);
 }
 
-static const char *
-label_text (GtkWidget  *root,
-            const char *name)
-{
-  GtkWidget *label = find_named (root, name);
-
-  ck_assert_msg (label != NULL && GTK_IS_LABEL (label), "no label %s", name);
-  return gtk_label_get_text (GTK_LABEL (label));
-}
-
 static GtkWidget *
 approvals_page (GtkWidget *win)
 {
@@ -156,7 +128,7 @@ static GtkWidget *
 card (GtkWidget  *win,
       const char *key)
 {
-  return find_named (approvals_page (win), key);
+  return sr_ui_find_named (approvals_page (win), key);
 }
 
 typedef struct {
@@ -208,7 +180,7 @@ card_shows (gpointer data)
 {
   Check *check = data;
   GtkWidget *found = card (check->window, check->key);
-  GtkWidget *label = found && check->name ? find_named (found, check->name) : NULL;
+  GtkWidget *label = found && check->name ? sr_ui_find_named (found, check->name) : NULL;
 
   if (found == NULL)
     return FALSE;
@@ -417,9 +389,9 @@ START_TEST (test_approve_live)
   ck_assert_msg (strstr (texts, "Hyundai Creta") != NULL, "no vehicle in:\n%s", texts);
   ck_assert_msg (strstr (texts, "Proposed by Mumbai Sales") != NULL, "no proposer in:\n%s", texts);
   ck_assert_msg (strstr (texts, "Festival offer") != NULL, "no reason in:\n%s", texts);
-  ck_assert_str_eq (label_text (the_card, "price"), old_price);
-  ck_assert_str_eq (label_text (the_card, "proposed"), new_price);
-  ck_assert (find_named (the_card, "stale") == NULL);
+  ck_assert_str_eq (sr_ui_label_text (the_card, "price"), old_price);
+  ck_assert_str_eq (sr_ui_label_text (the_card, "proposed"), new_price);
+  ck_assert (sr_ui_find_named (the_card, "stale") == NULL);
   show_page (window, "approvals");
   shot = sr_ui_screenshot (window, "approvals-pending");
   g_clear_pointer (&shot, g_free);
@@ -524,11 +496,11 @@ START_TEST (test_outcome_seen_live)
 
   /* The proposer's window shows the outcome and says so, with nobody touching it. */
   sales_card = wait_for_card (sales_window, key, "outcome", "Rejected");
-  outcome = find_named (sales_card, "outcome-note");
+  outcome = sr_ui_find_named (sales_card, "outcome-note");
   ck_assert (outcome != NULL);
-  ck_assert_str_eq (label_text (outcome, "body"), "Price floor is 6 lakh");
-  ck_assert_msg (g_str_has_prefix (label_text (outcome, "title"), "Rejected by Mumbai Manager"),
-                 "outcome: %s", label_text (outcome, "title"));
+  ck_assert_str_eq (sr_ui_label_text (outcome, "body"), "Price floor is 6 lakh");
+  ck_assert_msg (g_str_has_prefix (sr_ui_label_text (outcome, "title"), "Rejected by Mumbai Manager"),
+                 "outcome: %s", sr_ui_label_text (outcome, "title"));
   ck_assert (find_button (sales_card, "Withdraw") == NULL);
   toast = g_strdup_printf ("Your change to %s was rejected by Mumbai Manager", swift);
   check.window = sales_window;
@@ -556,7 +528,7 @@ START_TEST (test_stale_flagged)
   id = propose_price (sales, "MA3FZEB1S00300003", "1549000.00", "Matches the new EV subsidy");
   key = g_strdup_printf ("edit-%" G_GINT64_FORMAT, id);
   the_card = wait_for_card (window, key, "proposed", NULL);
-  ck_assert (find_named (the_card, "stale") == NULL);
+  ck_assert (sr_ui_find_named (the_card, "stale") == NULL);
   ck_assert (gtk_widget_is_sensitive (find_button (the_card, "Approve")));
 
   /* Someone else changes the vehicle first. */
@@ -565,7 +537,7 @@ START_TEST (test_stale_flagged)
   sr_ui_ctl (server, "manager@mumbai.test", "vehicles.update", params);
 
   the_card = wait_for_card (window, key, "stale", NULL);
-  ck_assert_str_eq (label_text (find_named (the_card, "stale"), "title"),
+  ck_assert_str_eq (sr_ui_label_text (sr_ui_find_named (the_card, "stale"), "title"),
                     "Stale: the vehicle changed since this was proposed");
   ck_assert (!gtk_widget_is_sensitive (find_button (the_card, "Approve")));
   ck_assert (gtk_widget_is_sensitive (find_button (the_card, "Reject")));
@@ -573,7 +545,7 @@ START_TEST (test_stale_flagged)
   {
     g_autofree char *now = money (157900000);
 
-    ck_assert_str_eq (label_text (the_card, "price"), now);
+    ck_assert_str_eq (sr_ui_label_text (the_card, "price"), now);
   }
   show_page (window, "approvals");
   shot = sr_ui_screenshot (window, "approvals-stale");
@@ -640,7 +612,7 @@ batch_title_is (gpointer data)
 {
   Check *check = data;
   GtkWidget *the_card = card (check->window, check->key);
-  GtkWidget *header = the_card ? find_named (the_card, "header") : NULL;
+  GtkWidget *header = the_card ? sr_ui_find_named (the_card, "header") : NULL;
 
   return header != NULL && ADW_IS_EXPANDER_ROW (header) &&
          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (header)), check->text) == 0;
@@ -689,7 +661,7 @@ START_TEST (test_batch)
   wait_for_badge (window, 1);
   the_card = card (window, key);
   ck_assert_uint_eq (count_named (the_card, "proposed"), 3);
-  expander = find_named (the_card, "header");
+  expander = sr_ui_find_named (the_card, "header");
   adw_expander_row_set_expanded (ADW_EXPANDER_ROW (expander), TRUE);
   show_page (window, "approvals");
   shot = sr_ui_screenshot (window, "approvals-batch");

@@ -78,24 +78,6 @@ teardown (void)
 
 /* --- finding things on screen ----------------------------------------------------------- */
 
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
-        return child;
-      if ((found = find_named (child, name)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static void
 collect_texts (GtkWidget *root,
                GString   *texts)
@@ -116,16 +98,6 @@ texts_of (GtkWidget *root)
 
   collect_texts (root, texts);
   return g_string_free (texts, FALSE);
-}
-
-static const char *
-label_text (GtkWidget  *root,
-            const char *name)
-{
-  GtkWidget *label = find_named (root, name);
-
-  ck_assert_msg (label != NULL && GTK_IS_LABEL (label), "no label %s", name);
-  return gtk_label_get_text (GTK_LABEL (label));
 }
 
 static SrCustomersPage *
@@ -250,7 +222,7 @@ customer_row (GtkWidget *win,
 {
   g_autofree char *key = g_strdup_printf ("customer-%" G_GINT64_FORMAT, id);
 
-  return find_named (GTK_WIDGET (customers_page (win)), key);
+  return sr_ui_find_named (GTK_WIDGET (customers_page (win)), key);
 }
 
 START_TEST (test_search)
@@ -279,10 +251,10 @@ START_TEST (test_search)
   wait_for_list (window, "Vikram Shah");
   row = customer_row (window, customer_id ("Vikram Shah"));
   ck_assert (row != NULL);
-  ck_assert_str_eq (label_text (row, "phone"), "9833300011");
-  ck_assert_str_eq (label_text (row, "email"), "vikram@example.in");
-  ck_assert_str_eq (label_text (row, "city"), "Thane");
-  ck_assert_str_eq (label_text (row, "status"), "Lead");
+  ck_assert_str_eq (sr_ui_label_text (row, "phone"), "9833300011");
+  ck_assert_str_eq (sr_ui_label_text (row, "email"), "vikram@example.in");
+  ck_assert_str_eq (sr_ui_label_text (row, "city"), "Thane");
+  ck_assert_str_eq (sr_ui_label_text (row, "status"), "Lead");
   sr_ui_type (entry, "a");
   wait_for_list (window, "Asha Rao, Vikram Shah, Meera Iyer");
   sr_ui_type (entry, "asha");
@@ -429,7 +401,7 @@ static gboolean
 label_is (gpointer data)
 {
   LabelCheck *check = data;
-  GtkWidget *label = find_named (check->row, check->name);
+  GtkWidget *label = sr_ui_find_named (check->row, check->name);
 
   return label != NULL && g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), check->text) == 0;
 }
@@ -452,7 +424,7 @@ START_TEST (test_live_update)
   check.name = "city";
   check.text = "Powai";
   sr_ui_wait_until (label_is, &check);
-  ck_assert_str_eq (label_text (check.row, "status"), "Active");
+  ck_assert_str_eq (sr_ui_label_text (check.row, "status"), "Active");
 
   /* With a search on, a new customer shows when they match it, and only then. */
   sr_ui_type (search_entry (window), "vik");
@@ -495,12 +467,12 @@ START_TEST (test_paging)
   sr_ui_wait_until (shown_count_is, GUINT_TO_POINTER (50));
   more = sr_ui_child (GTK_WIDGET (customers_page (window)), SR_TYPE_CUSTOMERS_PAGE, "more_button");
   ck_assert (gtk_widget_get_visible (more));
-  ck_assert_str_eq (label_text (GTK_WIDGET (customers_page (window)), "count"), "50 shown, more below");
+  ck_assert_str_eq (sr_ui_label_text (GTK_WIDGET (customers_page (window)), "count"), "50 shown, more below");
 
   ck_assert (gtk_widget_activate (more));
   sr_ui_wait_until (shown_count_is, GUINT_TO_POINTER (60));
   ck_assert (!gtk_widget_get_visible (more));
-  ck_assert_str_eq (label_text (GTK_WIDGET (customers_page (window)), "count"), "60 customers");
+  ck_assert_str_eq (sr_ui_label_text (GTK_WIDGET (customers_page (window)), "count"), "60 customers");
 
   /* A change elsewhere asks again, for all 60. */
   last = sr_test_query_int (dbname, "SELECT max(id) FROM customers");
@@ -600,7 +572,7 @@ static gboolean
 history_row_shows (gpointer data)
 {
   RowCheck *check = data;
-  GtkWidget *row = find_named (GTK_WIDGET (check->dialog), check->key);
+  GtkWidget *row = sr_ui_find_named (GTK_WIDGET (check->dialog), check->key);
 
   if (row == NULL || !ADW_IS_ACTION_ROW (row))
     return FALSE;
@@ -705,15 +677,15 @@ START_TEST (test_history)
   wait_for_history_row (dialog, sale_key, "Hyundai Creta");
   wait_for_history_row (dialog, reserved_key, "Maruti Swift");
   wait_for_history_row (dialog, followup_key, "Ask how the Creta is running");
-  texts = texts_of (find_named (GTK_WIDGET (dialog), sale_key));
+  texts = texts_of (sr_ui_find_named (GTK_WIDGET (dialog), sale_key));
   ck_assert_msg (strstr (texts, stock_no) != NULL, "no stock number in:\n%s", texts);
   ck_assert_msg (strstr (texts, "Receipt No. 1") != NULL, "no receipt in:\n%s", texts);
   ck_assert_msg (strstr (texts, "Purchased") != NULL, "no status in:\n%s", texts);
   ck_assert_msg (strstr (texts, price) != NULL, "no price in:\n%s", texts);
-  ck_assert_str_eq (label_text (find_named (GTK_WIDGET (dialog), reserved_key), "status"), "Reserved");
-  ck_assert_str_eq (label_text (find_named (GTK_WIDGET (dialog), followup_key), "status"), "Overdue");
+  ck_assert_str_eq (sr_ui_label_text (sr_ui_find_named (GTK_WIDGET (dialog), reserved_key), "status"), "Reserved");
+  ck_assert_str_eq (sr_ui_label_text (sr_ui_find_named (GTK_WIDGET (dialog), followup_key), "status"), "Overdue");
   g_clear_pointer (&texts, g_free);
-  texts = texts_of (find_named (GTK_WIDGET (dialog), followup_key));
+  texts = texts_of (sr_ui_find_named (GTK_WIDGET (dialog), followup_key));
   ck_assert_msg (strstr (texts, "Call") != NULL && strstr (texts, "Mumbai Sales") != NULL, "follow-up:\n%s", texts);
   shot = sr_ui_screenshot (GTK_WIDGET (dialog), "customer-history");
   g_clear_pointer (&shot, g_free);
@@ -727,13 +699,13 @@ START_TEST (test_history)
     tomorrow = g_date_time_add_days (now, 1);
   }
   date = g_date_time_format (tomorrow, "%Y-%m-%d");
-  adw_combo_row_set_selected (ADW_COMBO_ROW (find_named (GTK_WIDGET (form), "kind")), 4);
-  sr_ui_type (find_named (GTK_WIDGET (form), "date"), "tomorrow");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (sr_ui_find_named (GTK_WIDGET (form), "kind")), 4);
+  sr_ui_type (sr_ui_find_named (GTK_WIDGET (form), "date"), "tomorrow");
   ck_assert (!adw_message_dialog_get_response_enabled (form, "add"));
-  ck_assert (gtk_widget_get_visible (find_named (GTK_WIDGET (form), "problem")));
-  sr_ui_type (find_named (GTK_WIDGET (form), "date"), date);
-  sr_ui_type (find_named (GTK_WIDGET (form), "time"), "11:00");
-  sr_ui_type (find_named (GTK_WIDGET (form), "note"), "Bring the Seltos round");
+  ck_assert (gtk_widget_get_visible (sr_ui_find_named (GTK_WIDGET (form), "problem")));
+  sr_ui_type (sr_ui_find_named (GTK_WIDGET (form), "date"), date);
+  sr_ui_type (sr_ui_find_named (GTK_WIDGET (form), "time"), "11:00");
+  sr_ui_type (sr_ui_find_named (GTK_WIDGET (form), "note"), "Bring the Seltos round");
   ck_assert (adw_message_dialog_get_response_enabled (form, "add"));
   sr_ui_respond (form, "add");
 
@@ -781,7 +753,7 @@ followup_row (gint64 id)
 {
   g_autofree char *key = g_strdup_printf ("followup-%" G_GINT64_FORMAT, id);
 
-  return find_named (GTK_WIDGET (followups_page (window)), key);
+  return sr_ui_find_named (GTK_WIDGET (followups_page (window)), key);
 }
 
 static gboolean
@@ -848,18 +820,18 @@ START_TEST (test_followups)
   titled.text = "Meera Iyer";
   sr_ui_wait_until (followup_titled, &titled);
   row = followup_row (overdue);
-  ck_assert (gtk_widget_is_ancestor (row, find_named (GTK_WIDGET (followups_page (window)), "overdue")));
-  due = find_named (row, "due");
+  ck_assert (gtk_widget_is_ancestor (row, sr_ui_find_named (GTK_WIDGET (followups_page (window)), "overdue")));
+  due = sr_ui_find_named (row, "due");
   ck_assert_str_eq (gtk_label_get_text (GTK_LABEL (due)), "2 days overdue");
   ck_assert (gtk_widget_has_css_class (due, "error"));
   ck_assert_msg (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Call · Ask about the loan"),
                  "subtitle: %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
   row = followup_row (soon);
-  ck_assert_str_eq (label_text (row, "due"), "in 2 hours");
-  ck_assert (!gtk_widget_has_css_class (find_named (row, "due"), "error"));
-  ck_assert (gtk_widget_is_ancestor (row, find_named (GTK_WIDGET (followups_page (window)),
+  ck_assert_str_eq (sr_ui_label_text (row, "due"), "in 2 hours");
+  ck_assert (!gtk_widget_has_css_class (sr_ui_find_named (row, "due"), "error"));
+  ck_assert (gtk_widget_is_ancestor (row, sr_ui_find_named (GTK_WIDGET (followups_page (window)),
                                                       is_today (soon_s) ? "today" : "later")));
-  ck_assert_str_eq (label_text (followup_row (later), "due"), "in 3 days");
+  ck_assert_str_eq (sr_ui_label_text (followup_row (later), "due"), "in 3 days");
   /* The badge: what is due today, overdue included. */
   ck_assert_uint_eq (adw_view_stack_page_get_badge_number (followups_tab ()), 1 + is_today (soon_s));
   ck_assert (adw_view_stack_page_get_needs_attention (followups_tab ()));
@@ -867,10 +839,10 @@ START_TEST (test_followups)
   ck_assert_msg (strstr (texts, "1 overdue") != NULL, "summary in:\n%s", texts);
 
   /* Done, with what came of it: gone from the list, closed in the database. */
-  g_signal_emit_by_name (find_named (followup_row (overdue), "done"), "clicked");
+  g_signal_emit_by_name (sr_ui_find_named (followup_row (overdue), "done"), "clicked");
   form = wait_for_message_dialog (GTK_WINDOW (window));
   ck_assert (!adw_message_dialog_get_response_enabled (form, "done"));
-  sr_ui_type (find_named (GTK_WIDGET (form), "outcome"), "Loan approved; booked a test drive");
+  sr_ui_type (sr_ui_find_named (GTK_WIDGET (form), "outcome"), "Loan approved; booked a test drive");
   sr_ui_wait_until (done_enabled, form);
   sr_ui_respond (form, "done");
   ids[0] = soon;
@@ -889,7 +861,7 @@ followup_titled_in (gpointer data)
 {
   GtkWidget *page = g_object_get_data (G_OBJECT (data), "page");
   const char *key = g_object_get_data (G_OBJECT (data), "key");
-  GtkWidget *row = find_named (page, key);
+  GtkWidget *row = sr_ui_find_named (page, key);
 
   return row != NULL && ADW_IS_ACTION_ROW (row) &&
          strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) ?: "", "for Mumbai Sales") != NULL &&
@@ -901,7 +873,7 @@ page_has_row (gpointer data)
 {
   GtkWidget *page = g_object_get_data (G_OBJECT (data), "page");
 
-  return find_named (page, g_object_get_data (G_OBJECT (data), "key")) != NULL;
+  return sr_ui_find_named (page, g_object_get_data (G_OBJECT (data), "key")) != NULL;
 }
 
 /* A manager sees their own follow-ups, or the whole branch's with whose they are. */
@@ -966,7 +938,7 @@ static gboolean
 row_in_section (gpointer data)
 {
   GtkWidget *row = followup_row (GPOINTER_TO_SIZE (data));
-  GtkWidget *section = find_named (GTK_WIDGET (followups_page (window)), "overdue");
+  GtkWidget *section = sr_ui_find_named (GTK_WIDGET (followups_page (window)), "overdue");
 
   return row != NULL && section != NULL && gtk_widget_is_ancestor (row, section);
 }

@@ -74,27 +74,10 @@ teardown (void)
 /* --- finding things ----------------------------------------------------------------- */
 
 static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_widget_get_name (child), name) == 0)
-        return child;
-      if ((found = find_named (child, name)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 named (GtkWidget  *root,
        const char *name)
 {
-  GtkWidget *found = find_named (root, name);
+  GtkWidget *found = sr_ui_find_named (root, name);
 
   ck_assert_msg (found != NULL, "no widget named %s", name);
   return found;
@@ -189,7 +172,7 @@ static gboolean
 row_title_is (gpointer data)
 {
   RowCheck *check = data;
-  GtkWidget *row = find_named (check->root, check->name);
+  GtkWidget *row = sr_ui_find_named (check->root, check->name);
 
   return row != NULL && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), check->text) == 0;
 }
