@@ -781,6 +781,113 @@ sr_client_call_finish (SrClient      *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+typedef struct {
+  char       *method;
+  JsonObject *params;
+  JsonArray  *items;
+} ListAll;
+
+static void
+list_all_free (gpointer data)
+{
+  ListAll *list = data;
+
+  g_free (list->method);
+  json_object_unref (list->params);
+  json_array_unref (list->items);
+  g_free (list);
+}
+
+static void
+list_page_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SrClient *self = SR_CLIENT (object);
+  ListAll *list = g_task_get_task_data (task);
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *page;
+  JsonArray *items;
+  JsonNode *next;
+
+  reply = sr_client_call_finish (self, result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!JSON_NODE_HOLDS_OBJECT (reply))
+    {
+      g_task_return_new_error (task, SR_ERROR, SR_ERROR_PARSE_ERROR,
+                               "the server's %s answer is not a page", list->method);
+      return;
+    }
+
+  page = json_node_get_object (reply);
+  items = json_object_has_member (page, "items") ? json_object_get_array_member (page, "items") : NULL;
+  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+    json_array_add_element (list->items, json_node_copy (json_array_get_element (items, i)));
+
+  next = json_object_get_member (page, "next");
+  if (next != NULL && JSON_NODE_HOLDS_VALUE (next))
+    {
+      json_object_set_member (list->params, "after", json_node_copy (next));
+      sr_client_call_async (self, list->method, list->params, g_task_get_cancellable (task),
+                            list_page_cb, g_object_ref (task));
+      return;
+    }
+
+  g_task_return_pointer (task, json_array_ref (list->items), (GDestroyNotify) json_array_unref);
+}
+
+void
+sr_client_list_all_async (SrClient            *self,
+                          const char          *method,
+                          JsonObject          *params,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ListAll *list;
+
+  g_return_if_fail (SR_IS_CLIENT (self));
+  g_return_if_fail (method != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sr_client_list_all_async);
+  list = g_new0 (ListAll, 1);
+  list->method = g_strdup (method);
+  list->params = json_object_new ();
+  list->items = json_array_new ();
+  if (params != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, params);
+      while (json_object_iter_next (&iter, &name, &value))
+        json_object_set_member (list->params, name, json_node_copy (value));
+    }
+  g_task_set_task_data (task, list, list_all_free);
+
+  sr_client_call_async (self, method, list->params, cancellable, list_page_cb, g_steal_pointer (&task));
+}
+
+JsonArray *
+sr_client_list_all_finish (SrClient      *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (SR_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* --- accessors ------------------------------------------------------------------------------ */
 
 SrClientState

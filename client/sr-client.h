@@ -96,4 +96,17 @@ JsonNode      *sr_client_call_finish          (SrClient             *self,
                                                GAsyncResult         *result,
                                                GError              **error);
 
+/* Every item of a `*.list` call: asks page after page, following `next`, and answers
+ * with all the pages' items in order (a JsonArray), or the first page's error.
+ * @params is copied; its `after` is set for each page. */
+void           sr_client_list_all_async       (SrClient             *self,
+                                               const char           *method,
+                                               JsonObject           *params,
+                                               GCancellable         *cancellable,
+                                               GAsyncReadyCallback   callback,
+                                               gpointer              user_data);
+JsonArray     *sr_client_list_all_finish      (SrClient             *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
+
 G_END_DECLS

@@ -670,7 +670,6 @@ typedef struct {
   SrDashboardPage *self;
   JsonObject      *today;
   JsonObject      *month;
-  JsonObject      *sales_query;
   GDate            first_day;
   char            *today_text;
   Day              days[N_DAYS];
@@ -684,7 +683,6 @@ load_free (Load *load)
   g_object_unref (load->self);
   g_clear_pointer (&load->today, json_object_unref);
   g_clear_pointer (&load->month, json_object_unref);
-  g_clear_pointer (&load->sales_query, json_object_unref);
   g_clear_pointer (&load->today_text, g_free);
   g_clear_error (&load->error);
   g_free (load);
@@ -812,43 +810,23 @@ sales_cb (GObject      *object,
           gpointer      user_data)
 {
   Load *load = user_data;
-  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(JsonArray) items = NULL;
   GError *error = NULL;
-  JsonObject *page;
-  JsonNode *items, *next;
 
-  reply = sr_client_call_finish (SR_CLIENT (object), result, &error);
-  if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply))
+  items = sr_client_list_all_finish (SR_CLIENT (object), result, &error);
+  if (items == NULL)
     {
-      if (reply != NULL)
-        error = g_error_new_literal (SR_ERROR, SR_ERROR_INTERNAL_ERROR, _("The server sent an unreadable list of sales"));
       keep_error (load, error);
       load_done (load);
       return;
     }
 
-  page = json_node_get_object (reply);
-  items = json_object_get_member (page, "items");
-  if (items != NULL && JSON_NODE_HOLDS_ARRAY (items))
+  for (guint i = 0; i < json_array_get_length (items); i++)
     {
-      JsonArray *array = json_node_get_array (items);
+      JsonNode *item = json_array_get_element (items, i);
 
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *item = json_array_get_element (array, i);
-
-          if (JSON_NODE_HOLDS_OBJECT (item))
-            count_sale (load, json_node_get_object (item));
-        }
-    }
-
-  next = json_object_get_member (page, "next");
-  if (next != NULL && JSON_NODE_HOLDS_VALUE (next) && load->error == NULL)
-    {
-      json_object_set_member (load->sales_query, "after", json_node_copy (next));
-      sr_client_call_async (load->self->client, "sales.list", load->sales_query,
-                            load->self->cancellable, sales_cb, load);
-      return;
+      if (JSON_NODE_HOLDS_OBJECT (item))
+        count_sale (load, json_node_get_object (item));
     }
   load_done (load);
 }
@@ -865,6 +843,7 @@ read_figures (SrDashboardPage *self)
   g_autofree char *from = NULL;
   g_autofree char *sales_from = NULL;
   g_autofree char *sales_to = NULL;
+  g_autoptr(JsonObject) sales_query = json_object_new ();
   GDate date;
   Load *load;
 
@@ -905,15 +884,14 @@ read_figures (SrDashboardPage *self)
   tomorrow = g_date_time_add_days (now, 1);
   sales_from = g_date_time_format (first_utc, "%Y-%m-%d");
   sales_to = g_date_time_format (tomorrow, "%Y-%m-%d");
-  load->sales_query = json_object_new ();
-  json_object_set_string_member (load->sales_query, "status", "completed");
-  json_object_set_string_member (load->sales_query, "from", sales_from);
-  json_object_set_string_member (load->sales_query, "to", sales_to);
-  json_object_set_int_member (load->sales_query, "limit", SALES_PAGE_SIZE);
+  json_object_set_string_member (sales_query, "status", "completed");
+  json_object_set_string_member (sales_query, "from", sales_from);
+  json_object_set_string_member (sales_query, "to", sales_to);
+  json_object_set_int_member (sales_query, "limit", SALES_PAGE_SIZE);
 
   sr_client_call_async (self->client, "reports.summary", today, self->cancellable, today_cb, load);
   sr_client_call_async (self->client, "reports.summary", month, self->cancellable, month_cb, load);
-  sr_client_call_async (self->client, "sales.list", load->sales_query, self->cancellable, sales_cb, load);
+  sr_client_list_all_async (self->client, "sales.list", sales_query, self->cancellable, sales_cb, load);
 }
 
 static gboolean

@@ -651,78 +651,44 @@ event_cb (SrFollowupsPage *self,
 
 /* --- loading ----------------------------------------------------------------------------- */
 
-typedef struct {
-  SrFollowupsPage *self;
-  JsonObject      *query;
-  GPtrArray       *found;    /* JsonObject */
-} Load;
-
-static void
-load_free (Load *load)
-{
-  g_object_unref (load->self);
-  json_object_unref (load->query);
-  g_ptr_array_unref (load->found);
-  g_free (load);
-}
-
 static void
 listed_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  Load *load = user_data;
-  SrFollowupsPage *self = load->self;
-  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(SrFollowupsPage) self = user_data;
+  g_autoptr(JsonArray) items = NULL;
   g_autoptr(GError) error = NULL;
-  JsonObject *page;
-  JsonNode *items, *next;
 
-  reply = sr_client_call_finish (SR_CLIENT (object), result, &error);
-  if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply))
+  items = sr_client_list_all_finish (SR_CLIENT (object), result, &error);
+  if (items == NULL)
     {
       /* A cancelled load has been replaced; after a lost connection `synced` loads again. */
-      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
           !g_error_matches (error, SR_ERROR, SR_ERROR_CONNECTION))
         g_warning ("loading the follow-ups failed: %s", error->message);
-      load_free (load);
-      return;
-    }
-
-  page = json_node_get_object (reply);
-  items = json_object_get_member (page, "items");
-  if (items != NULL && JSON_NODE_HOLDS_ARRAY (items))
-    for (guint i = 0; i < json_array_get_length (json_node_get_array (items)); i++)
-      {
-        JsonNode *item = json_array_get_element (json_node_get_array (items), i);
-
-        if (JSON_NODE_HOLDS_OBJECT (item))
-          g_ptr_array_add (load->found, json_object_ref (json_node_get_object (item)));
-      }
-
-  next = json_object_get_member (page, "next");
-  if (next != NULL && !JSON_NODE_HOLDS_NULL (next))
-    {
-      json_object_set_member (load->query, "after", json_node_copy (next));
-      sr_client_call_async (self->client, "followups.list", load->query, self->cancellable, listed_cb, load);
       return;
     }
 
   g_hash_table_remove_all (self->followups);
-  for (guint i = 0; i < load->found->len; i++)
-    take_followup (self, g_ptr_array_index (load->found, i));
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *item = json_array_get_element (items, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (item))
+        take_followup (self, json_node_get_object (item));
+    }
   for (guint i = 0; i < self->touched->len; i++)
     apply_event (self, g_ptr_array_index (self->touched, i));
   g_clear_pointer (&self->touched, g_ptr_array_unref);
   self->loaded = TRUE;
   schedule_refresh (self);
-  load_free (load);
 }
 
 static void
 load (SrFollowupsPage *self)
 {
-  Load *load;
+  g_autoptr(JsonObject) query = NULL;
 
   if (sr_client_get_state (self->client) != SR_CLIENT_ONLINE)
     return;
@@ -735,15 +701,13 @@ load (SrFollowupsPage *self)
   /* Names may have changed while the feed was away. */
   g_hash_table_remove_all (self->asking);
 
-  load = g_new0 (Load, 1);
-  load->self = g_object_ref (self);
-  load->found = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  load->query = json_object_new ();
-  json_object_set_string_member (load->query, "status", "pending");
+  query = json_object_new ();
+  json_object_set_string_member (query, "status", "pending");
   if (!self->all)
-    json_object_set_boolean_member (load->query, "mine", TRUE);
-  json_object_set_int_member (load->query, "limit", PAGE_SIZE);
-  sr_client_call_async (self->client, "followups.list", load->query, self->cancellable, listed_cb, load);
+    json_object_set_boolean_member (query, "mine", TRUE);
+  json_object_set_int_member (query, "limit", PAGE_SIZE);
+  sr_client_list_all_async (self->client, "followups.list", query, self->cancellable, listed_cb,
+                            g_object_ref (self));
 }
 
 static void

@@ -455,62 +455,36 @@ event_cb (SrSalesPage *self,
     }
 }
 
-typedef struct {
-  SrSalesPage *self;
-  GHashTable  *found;
-  JsonObject  *query;
-} Load;
-
-static void
-load_free (Load *load)
-{
-  g_object_unref (load->self);
-  g_hash_table_unref (load->found);
-  json_object_unref (load->query);
-  g_free (load);
-}
-
 static void
 listed_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  Load *load = user_data;
-  SrSalesPage *self = load->self;
-  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(SrSalesPage) self = user_data;
+  g_autoptr(JsonArray) items = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *items;
-  JsonNode *next;
+  g_autoptr(GHashTable) found = NULL;
   GHashTableIter iter;
   JsonObject *sale;
 
-  reply = sr_client_call_finish (SR_CLIENT (object), result, &error);
-  if (reply == NULL)
+  items = sr_client_list_all_finish (SR_CLIENT (object), result, &error);
+  if (items == NULL)
     {
       /* After a lost connection, the reconnect's `synced` loads again. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
           !g_error_matches (error, SR_ERROR, SR_ERROR_CONNECTION))
         g_warning ("loading the sales failed: %s", error->message);
-      load_free (load);
       return;
     }
 
-  items = json_object_get_array_member (json_node_get_object (reply), "items");
-  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+  found = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) json_object_unref);
+  for (guint i = 0; i < json_array_get_length (items); i++)
     {
       gint64 *id = g_new (gint64, 1);
 
       sale = json_array_get_object_element (items, i);
       *id = int_of (sale, "id");
-      g_hash_table_replace (load->found, id, json_object_ref (sale));
-    }
-
-  next = json_object_get_member (json_node_get_object (reply), "next");
-  if (next != NULL && JSON_NODE_HOLDS_VALUE (next))
-    {
-      json_object_set_member (load->query, "after", json_node_copy (next));
-      sr_client_call_async (self->client, "sales.list", load->query, self->cancellable, listed_cb, load);
-      return;
+      g_hash_table_replace (found, id, json_object_ref (sale));
     }
 
   /* Events that came while the pages were read are newer than the pages: keep them. */
@@ -519,25 +493,24 @@ listed_cb (GObject      *object,
     {
       gint64 id = int_of (sale, "id");
 
-      if (!g_hash_table_contains (load->found, &id))
+      if (!g_hash_table_contains (found, &id))
         {
           gint64 *key = g_new (gint64, 1);
 
           *key = id;
-          g_hash_table_replace (load->found, key, json_object_ref (sale));
+          g_hash_table_replace (found, key, json_object_ref (sale));
         }
     }
   g_hash_table_unref (self->sales);
-  self->sales = g_hash_table_ref (load->found);
+  self->sales = g_steal_pointer (&found);
   self->loaded = TRUE;
   schedule_rebuild (self);
-  load_free (load);
 }
 
 static void
 load (SrSalesPage *self)
 {
-  Load *load;
+  g_autoptr(JsonObject) query = NULL;
 
   if (sr_client_get_state (self->client) != SR_CLIENT_ONLINE)
     return;
@@ -547,12 +520,10 @@ load (SrSalesPage *self)
   self->cancellable = g_cancellable_new ();
   g_hash_table_remove_all (self->asking);
 
-  load = g_new0 (Load, 1);
-  load->self = g_object_ref (self);
-  load->found = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) json_object_unref);
-  load->query = json_object_new ();
-  json_object_set_int_member (load->query, "limit", PAGE_SIZE);
-  sr_client_call_async (self->client, "sales.list", load->query, self->cancellable, listed_cb, load);
+  query = json_object_new ();
+  json_object_set_int_member (query, "limit", PAGE_SIZE);
+  sr_client_list_all_async (self->client, "sales.list", query, self->cancellable, listed_cb,
+                            g_object_ref (self));
 }
 
 static void

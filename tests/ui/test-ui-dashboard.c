@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sr-client.h"
+#include "sr-error.h"
 #include "sr-dashboard-page.h"
 #include "sr-labels.h"
 #include "sr-ui-test.h"
@@ -356,6 +357,61 @@ START_TEST (test_figures)
 }
 END_TEST
 
+typedef struct {
+  JsonArray *items;
+  GError    *error;
+  gboolean   done;
+} Listing;
+
+static void
+listed_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Listing *listing = user_data;
+
+  listing->items = sr_client_list_all_finish (SR_CLIENT (object), result, &listing->error);
+  listing->done = TRUE;
+}
+
+/* The pages read whole, as the Dashboard and the Sales page read them: one sale a page
+ * still gives every sale, in order; a refused query gives its error. */
+START_TEST (test_list_all_pages)
+{
+  SrClient *client;
+  g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(JsonObject) bad = json_object_new ();
+  g_autofree char *expected = NULL;
+  g_autoptr(GString) ids = g_string_new (NULL);
+  Listing listing = { 0 };
+
+  sr_ui_sign_in (window, server, "manager@mumbai.test");
+  client = sr_window_get_client (SR_WINDOW (window));
+
+  json_object_set_string_member (params, "status", "completed");
+  json_object_set_int_member (params, "limit", 1);
+  sr_client_list_all_async (client, "sales.list", params, NULL, listed_cb, &listing);
+  sr_test_wait (&listing.done);
+  ck_assert_msg (listing.items != NULL, "%s", listing.error ? listing.error->message : "");
+  for (guint i = 0; i < json_array_get_length (listing.items); i++)
+    g_string_append_printf (ids, "%s%" G_GINT64_FORMAT, i ? "," : "",
+                            json_object_get_int_member (json_array_get_object_element (listing.items, i), "id"));
+  expected = sr_test_query (dbname, "SELECT string_agg(s.id::text, ',' ORDER BY s.id DESC)"
+                                    " FROM sales s WHERE s.status = 'completed' AND s.branch_id = 1");
+  ck_assert_int_ge (json_array_get_length (listing.items), 2);
+  ck_assert_str_eq (ids->str, expected);
+  g_clear_pointer (&listing.items, json_array_unref);
+
+  listing.done = FALSE;
+  json_object_set_int_member (bad, "limit", 0);
+  sr_client_list_all_async (client, "sales.list", bad, NULL, listed_cb, &listing);
+  sr_test_wait (&listing.done);
+  ck_assert_ptr_null (listing.items);
+  ck_assert (g_error_matches (listing.error, SR_ERROR, SR_ERROR_INVALID_PARAMS));
+  g_clear_error (&listing.error);
+}
+END_TEST
+
 START_TEST (test_not_for_sales)
 {
   AdwViewStack *stack;
@@ -476,6 +532,7 @@ main (void)
 
   tcase_add_checked_fixture (dashboard_case, setup, teardown);
   tcase_add_test (dashboard_case, test_figures);
+  tcase_add_test (dashboard_case, test_list_all_pages);
   tcase_add_test (dashboard_case, test_not_for_sales);
   tcase_add_test (dashboard_case, test_live);
   suite_add_tcase (suite, dashboard_case);
