@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sr-customer-dialog.h"
+#include "sr-dialogs.h"
 #include "sr-error.h"
 #include "sr-labels.h"
 #include "sr-members.h"
@@ -1208,36 +1209,15 @@ signed_out_cb (SrCustomerDialog *self)
 
 /* --- the window -------------------------------------------------------------------------- */
 
-static void
-discard_response_cb (AdwMessageDialog *dialog,
-                     const char       *response,
-                     SrCustomerDialog *self)
-{
-  if (!g_str_equal (response, "discard"))
-    return;
-  self->done = TRUE;
-  gtk_window_close (GTK_WINDOW (self));
-}
-
 static gboolean
 sr_customer_dialog_close_request (GtkWindow *window)
 {
   SrCustomerDialog *self = SR_CUSTOMER_DIALOG (window);
-  GtkWidget *dialog;
 
   if (self->done || self->gone || !is_dirty (self) || (self->id != 0 && self->base == NULL))
     return GTK_WINDOW_CLASS (sr_customer_dialog_parent_class)->close_request (window);
 
-  dialog = adw_message_dialog_new (window, _("Discard Changes?"),
-                                   _("What you changed on this customer has not been saved."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "keep", _("_Keep Editing"),
-                                    "discard", _("_Discard"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  sr_ask_discard (window, _("What you changed on this customer has not been saved."), &self->done);
   return TRUE;
 }
 

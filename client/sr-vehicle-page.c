@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sr-dialogs.h"
 #include "sr-error.h"
 #include "sr-labels.h"
 #include "sr-sale-group.h"
@@ -1280,37 +1281,15 @@ signed_out_cb (SrVehiclePage *self)
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
-static void
-discard_response_cb (AdwMessageDialog *dialog,
-                     const char       *response,
-                     SrVehiclePage    *self)
-{
-  if (!g_str_equal (response, "discard"))
-    return;
-  self->done = TRUE;
-  gtk_window_close (GTK_WINDOW (self));
-}
-
 static gboolean
 sr_vehicle_page_close_request (GtkWindow *window)
 {
   SrVehiclePage *self = SR_VEHICLE_PAGE (window);
-  GtkWidget *dialog;
 
   if (self->done || self->gone || !is_dirty (self))
     return GTK_WINDOW_CLASS (sr_vehicle_page_parent_class)->close_request (window);
 
-  dialog = adw_message_dialog_new (window, _("Discard Changes?"),
-                                   _("What you changed on this vehicle has not been saved."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "keep", _("_Keep Editing"),
-                                    "discard", _("_Discard"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  sr_ask_discard (window, _("What you changed on this vehicle has not been saved."), &self->done);
   return TRUE;
 }
 

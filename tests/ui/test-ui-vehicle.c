@@ -389,6 +389,35 @@ START_TEST (test_sales_proposes)
 }
 END_TEST
 
+/* Closing over unsaved changes asks first: Keep Editing keeps what was typed, Discard
+ * closes and saves nothing. */
+START_TEST (test_discard_asks)
+{
+  g_autofree char *price = NULL;
+  SrVehiclePage *page;
+  AdwMessageDialog *dialog;
+  gint64 id = vehicle_id ("MA3FZEB1S00300001");
+
+  sr_ui_sign_in (window, server, "manager@mumbai.test");
+  sr_ui_wait_until (stock_loaded, GUINT_TO_POINTER (2));
+  page = open_vehicle ("MA3FZEB1S00300001");
+  set_field (page, "price", "612345");
+
+  gtk_window_close (GTK_WINDOW (page));
+  dialog = wait_for_dialog ("discard-dialog");
+  ck_assert_str_eq (adw_message_dialog_get_heading (dialog), "Discard Changes?");
+  sr_ui_respond (dialog, "keep");
+  ck_assert_ptr_eq (sr_vehicle_page_find (id), page);
+  ck_assert_str_eq (field_text (page, "price"), "612345");
+
+  gtk_window_close (GTK_WINDOW (page));
+  sr_ui_respond (wait_for_dialog ("discard-dialog"), "discard");
+  sr_ui_wait_until (page_closed, GSIZE_TO_POINTER (id));
+  price = sr_test_query (dbname, "SELECT price || ' ' || version FROM vehicles WHERE vin = 'MA3FZEB1S00300001'");
+  ck_assert_str_eq (price, "650000.00 1");
+}
+END_TEST
+
 START_TEST (test_new_vehicle)
 {
   g_autofree char *shot = NULL;
@@ -438,6 +467,7 @@ main (void)
   tcase_add_test (vehicle, test_manager_edits_and_history);
   tcase_add_test (vehicle, test_version_conflict);
   tcase_add_test (vehicle, test_sales_proposes);
+  tcase_add_test (vehicle, test_discard_asks);
   tcase_add_test (vehicle, test_new_vehicle);
   suite_add_tcase (suite, vehicle);
 
