@@ -15,6 +15,7 @@
 #include "sr-dashboard-page.h"
 #include "sr-error.h"
 #include "sr-labels.h"
+#include "sr-members.h"
 #include "sr-vehicle.h"
 
 #define N_DAYS 30
@@ -86,51 +87,6 @@ struct _SrDashboardPage
 G_DEFINE_FINAL_TYPE (SrDashboardPage, sr_dashboard_page, GTK_TYPE_WIDGET)
 
 static void read_figures (SrDashboardPage *self);
-
-/* --- reading replies -------------------------------------------------------------------- */
-
-static JsonObject *
-member_object (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static gint64
-member_int (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return 0;
-  return json_node_get_int (node);
-}
-
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-member_money (JsonObject *object,
-              const char *name)
-{
-  const char *text = member_string (object, name);
-  gint64 paise = 0;
-
-  if (text == NULL || !sr_money_parse (text, &paise))
-    return 0;
-  return paise;
-}
 
 /* --- formatting ------------------------------------------------------------------------- */
 
@@ -603,28 +559,28 @@ show_summaries (SrDashboardPage *self,
                 JsonObject      *today,
                 JsonObject      *month)
 {
-  JsonObject *stock = member_object (today, "stock");
-  JsonObject *by_status = member_object (stock, "by_status");
+  JsonObject *stock = sr_member_object (today, "stock");
+  JsonObject *by_status = sr_member_object (stock, "by_status");
   JsonNode *age = stock ? json_object_get_member (stock, "avg_age_days") : NULL;
   g_autofree char *unsold_text = NULL;
   gint64 unsold = 0;
 
   for (guint i = 0; i < SR_VEHICLE_N_STATUSES; i++)
-    self->by_status[i] = member_int (by_status, sr_vehicle_status_to_string (i));
+    self->by_status[i] = sr_member_int (by_status, sr_vehicle_status_to_string (i));
   unsold = self->by_status[SR_VEHICLE_STATUS_IN_STOCK] + self->by_status[SR_VEHICLE_STATUS_RESERVED] +
            self->by_status[SR_VEHICLE_STATUS_INCOMING];
 
-  set_label (self->sales_today_label, format_count (member_int (member_object (today, "sales"), "count")));
-  set_label (self->revenue_today_label, sr_money_display (member_money (member_object (today, "sales"), "revenue")));
-  set_label (self->sales_month_label, format_count (member_int (member_object (month, "sales"), "count")));
-  set_label (self->revenue_month_label, sr_money_display (member_money (member_object (month, "sales"), "revenue")));
+  set_label (self->sales_today_label, format_count (sr_member_int (sr_member_object (today, "sales"), "count")));
+  set_label (self->revenue_today_label, sr_money_display (sr_member_money (sr_member_object (today, "sales"), "revenue")));
+  set_label (self->sales_month_label, format_count (sr_member_int (sr_member_object (month, "sales"), "count")));
+  set_label (self->revenue_month_label, sr_money_display (sr_member_money (sr_member_object (month, "sales"), "revenue")));
 
   set_label (self->in_stock_label, format_count (self->by_status[SR_VEHICLE_STATUS_IN_STOCK]));
   set_label (self->reserved_label, format_count (self->by_status[SR_VEHICLE_STATUS_RESERVED]));
   set_label (self->incoming_label, format_count (self->by_status[SR_VEHICLE_STATUS_INCOMING]));
   set_label (self->sold_label, format_count (self->by_status[SR_VEHICLE_STATUS_SOLD]));
 
-  set_label (self->stock_value_label, sr_money_display (member_money (stock, "value")));
+  set_label (self->stock_value_label, sr_money_display (sr_member_money (stock, "value")));
   unsold_text = format_count (unsold);
   set_label (self->stock_value_note,
              g_strdup_printf (ngettext ("%s unsold vehicle", "%s unsold vehicles", unsold), unsold_text));
@@ -640,7 +596,7 @@ show_summaries (SrDashboardPage *self,
     gtk_label_set_text (self->age_label, "—");
   gtk_label_set_text (self->age_note, _("Since arrival, unsold vehicles"));
 
-  set_label (self->pending_label, format_count (member_int (member_object (today, "edits"), "pending")));
+  set_label (self->pending_label, format_count (sr_member_int (sr_member_object (today, "edits"), "pending")));
   gtk_label_set_text (self->pending_note, _("Proposals awaiting a decision"));
 }
 
@@ -786,8 +742,7 @@ static void
 count_sale (Load       *load,
             JsonObject *sale)
 {
-  const char *completed = member_string (sale, "completed_at");
-  g_autoptr(GDateTime) time = completed ? g_date_time_new_from_iso8601 (completed, NULL) : NULL;
+  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (sr_member_string (sale, "completed_at"), NULL);
   g_autoptr(GDateTime) local = time ? g_date_time_to_local (time) : NULL;
   GDate day;
   int index;
@@ -801,7 +756,7 @@ count_sale (Load       *load,
   if (index < 0 || index >= N_DAYS)
     return;
   load->days[index].count++;
-  load->days[index].revenue += member_money (sale, "price");
+  load->days[index].revenue += sr_member_money (sale, "price");
 }
 
 static void

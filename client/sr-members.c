@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "sr-members.h"
+#include "sr-vehicle.h"
 
 const char *
 sr_member_string (JsonObject *object,
@@ -23,6 +24,17 @@ sr_member_int (JsonObject *object,
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
     return 0;
   return json_node_get_int (node);
+}
+
+gint64
+sr_member_money (JsonObject *object,
+                 const char *name)
+{
+  gint64 paise = 0;
+
+  if (!sr_money_parse (sr_member_string (object, name), &paise))
+    return 0;
+  return paise;
 }
 
 JsonObject *

@@ -13,6 +13,9 @@ const char *sr_member_string (JsonObject *object,
 /* The integer, or 0. */
 gint64      sr_member_int    (JsonObject *object,
                               const char *name);
+/* An amount ("845000.50") in paise, or 0. */
+gint64      sr_member_money  (JsonObject *object,
+                              const char *name);
 /* The object (borrowed), or NULL. */
 JsonObject *sr_member_object (JsonObject *object,
                               const char *name);

@@ -13,6 +13,7 @@
 
 #include "sr-error.h"
 #include "sr-labels.h"
+#include "sr-members.h"
 #include "sr-receipt.h"
 #include "sr-sale-group.h"
 #include "sr-vehicle.h"
@@ -32,44 +33,12 @@ G_DEFINE_FINAL_TYPE (SrReceipt, sr_receipt, G_TYPE_OBJECT)
 
 /* --- reading the records ---------------------------------------------------------- */
 
-static const char *
-text_of (JsonObject *object,
-         const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
-}
-
-static gint64
-int_of (JsonObject *object,
-        const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static gint64
-money_of (JsonObject *object,
-          const char *name)
-{
-  gint64 paise = 0;
-
-  sr_money_parse (text_of (object, name), &paise);
-  return paise;
-}
-
 /* "7 June 2025", in the local time zone; empty when unreadable. */
 static char *
 date_of (JsonObject *object,
          const char *name)
 {
-  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (text_of (object, name), NULL);
+  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (sr_member_string (object, name), NULL);
   g_autoptr(GDateTime) local = time ? g_date_time_to_local (time) : NULL;
   g_autofree char *text = local ? g_date_time_format (local, "%e %B %Y") : NULL;
 
@@ -194,9 +163,9 @@ sr_receipt_draw (SrReceipt *self,
 {
   Sheet sheet = { cr, width };
   JsonObject *sold_by;
-  const char *branch_name = text_of (self->branch, "name");
-  const char *city = text_of (self->branch, "city");
-  g_autofree char *number = g_strdup_printf (_("No. %lld"), (long long) int_of (self->sale, "receipt_no"));
+  const char *branch_name = sr_member_string (self->branch, "name");
+  const char *city = sr_member_string (self->branch, "city");
+  g_autofree char *number = g_strdup_printf (_("No. %lld"), (long long) sr_member_int (self->sale, "receipt_no"));
   g_autofree char *completed = date_of (self->sale, "completed_at");
   g_autofree char *reserved = date_of (self->sale, "created_at");
   g_autofree char *vehicle_name = NULL;
@@ -209,8 +178,8 @@ sr_receipt_draw (SrReceipt *self,
   g_autofree char *for_branch = NULL;
   double half = (width - 18) / 2;
   double y = 0, left_y, right_y, box_top;
-  gint64 price_paise = money_of (self->sale, "price");
-  gint64 deposit_paise = money_of (self->sale, "deposit");
+  gint64 price_paise = sr_member_money (self->sale, "price");
+  gint64 deposit_paise = sr_member_money (self->sale, "deposit");
 
   g_return_if_fail (SR_IS_RECEIPT (self));
 
@@ -233,19 +202,19 @@ sr_receipt_draw (SrReceipt *self,
 
   /* Who bought it, and who sold it. */
   left_y = y + caption (&sheet, 0, y, half, _("Received from"));
-  left_y += put (&sheet, 0, left_y, half, text_of (self->customer, "name"), "Sans Bold 11", INK, PANGO_ALIGN_LEFT) + 2;
-  if (*text_of (self->customer, "phone") != '\0')
-    left_y += put (&sheet, 0, left_y, half, text_of (self->customer, "phone"), "Sans 9", INK, PANGO_ALIGN_LEFT) + 1;
-  if (*text_of (self->customer, "email") != '\0')
-    left_y += put (&sheet, 0, left_y, half, text_of (self->customer, "email"), "Sans 9", INK, PANGO_ALIGN_LEFT) + 1;
-  if (*text_of (self->customer, "city") != '\0')
-    left_y += put (&sheet, 0, left_y, half, text_of (self->customer, "city"), "Sans 9", INK, PANGO_ALIGN_LEFT) + 1;
+  left_y += put (&sheet, 0, left_y, half, sr_member_string (self->customer, "name"), "Sans Bold 11", INK, PANGO_ALIGN_LEFT) + 2;
+  if (*sr_member_string (self->customer, "phone") != '\0')
+    left_y += put (&sheet, 0, left_y, half, sr_member_string (self->customer, "phone"), "Sans 9", INK, PANGO_ALIGN_LEFT) + 1;
+  if (*sr_member_string (self->customer, "email") != '\0')
+    left_y += put (&sheet, 0, left_y, half, sr_member_string (self->customer, "email"), "Sans 9", INK, PANGO_ALIGN_LEFT) + 1;
+  if (*sr_member_string (self->customer, "city") != '\0')
+    left_y += put (&sheet, 0, left_y, half, sr_member_string (self->customer, "city"), "Sans 9", INK, PANGO_ALIGN_LEFT) + 1;
 
   sold_by = self->sale && json_object_has_member (self->sale, "sold_by") &&
             JSON_NODE_HOLDS_OBJECT (json_object_get_member (self->sale, "sold_by"))
             ? json_object_get_object_member (self->sale, "sold_by") : NULL;
   right_y = y + caption (&sheet, width - half, y, half, _("Sold by"));
-  right_y += put (&sheet, width - half, right_y, half, text_of (sold_by, "name"), "Sans 9.5", INK,
+  right_y += put (&sheet, width - half, right_y, half, sr_member_string (sold_by, "name"), "Sans 9.5", INK,
                   PANGO_ALIGN_LEFT) + 6;
   right_y += caption (&sheet, width - half, right_y, half, _("Reserved on"));
   right_y += put (&sheet, width - half, right_y, half, reserved, "Sans 9.5", INK, PANGO_ALIGN_LEFT) + 1;
@@ -256,16 +225,16 @@ sr_receipt_draw (SrReceipt *self,
   y += caption (&sheet, 0, y, width, _("Vehicle"));
   box_top = y;
   y += 8;
-  vehicle_name = g_strdup_printf ("%s %s %s", text_of (self->vehicle, "make"), text_of (self->vehicle, "model"),
-                                  text_of (self->vehicle, "variant"));
+  vehicle_name = g_strdup_printf ("%s %s %s", sr_member_string (self->vehicle, "make"), sr_member_string (self->vehicle, "model"),
+                                  sr_member_string (self->vehicle, "variant"));
   g_strstrip (vehicle_name);
-  year = g_strdup_printf ("%" G_GINT64_FORMAT, int_of (self->vehicle, "year"));
+  year = g_strdup_printf ("%" G_GINT64_FORMAT, sr_member_int (self->vehicle, "year"));
   y += put (&sheet, 10, y, width - 20, vehicle_name, "Sans Bold 11", INK, PANGO_ALIGN_LEFT) + 5;
   y += pair (&sheet, 10, y, width - 20, _("Year"), year, "Sans 9");
-  if (*text_of (self->vehicle, "color") != '\0')
-    y += pair (&sheet, 10, y, width - 20, sr_field_label ("color"), text_of (self->vehicle, "color"), "Sans 9");
-  y += pair (&sheet, 10, y, width - 20, sr_field_label ("vin"), text_of (self->vehicle, "vin"), "Monospace Bold 9");
-  y += pair (&sheet, 10, y, width - 20, sr_field_label ("stock_no"), text_of (self->vehicle, "stock_no"), "Sans 9");
+  if (*sr_member_string (self->vehicle, "color") != '\0')
+    y += pair (&sheet, 10, y, width - 20, sr_field_label ("color"), sr_member_string (self->vehicle, "color"), "Sans 9");
+  y += pair (&sheet, 10, y, width - 20, sr_field_label ("vin"), sr_member_string (self->vehicle, "vin"), "Monospace Bold 9");
+  y += pair (&sheet, 10, y, width - 20, sr_field_label ("stock_no"), sr_member_string (self->vehicle, "stock_no"), "Sans 9");
   y += 4;
   cairo_set_source_rgb (cr, RULE, RULE, RULE);
   cairo_set_line_width (cr, 0.6);
@@ -285,7 +254,7 @@ sr_receipt_draw (SrReceipt *self,
   rule (&sheet, width * 0.45, y, width * 0.55, 0.6, RULE);
   y += 6;
   y += amount (&sheet, 0, y, width, _("Balance paid"), balance, TRUE);
-  y += amount (&sheet, 0, y, width, _("Payment method"), sr_payment_method_label (text_of (self->sale, "payment_method")),
+  y += amount (&sheet, 0, y, width, _("Payment method"), sr_payment_method_label (sr_member_string (self->sale, "payment_method")),
                FALSE);
   rule (&sheet, 0, y + 2, width, 1.4, INK);
 
@@ -300,7 +269,7 @@ sr_receipt_draw (SrReceipt *self,
 
   /* Translators: the last line of a receipt; %s is the branch's name */
   reference = g_strdup_printf (_("Thank you for your purchase. Sale reference %lld · %s"),
-                               (long long) int_of (self->sale, "id"), *branch_name ? branch_name : _("Showroom"));
+                               (long long) sr_member_int (self->sale, "id"), *branch_name ? branch_name : _("Showroom"));
   put (&sheet, 0, height - 14, width, reference, "Sans 7", SOFT, PANGO_ALIGN_CENTER);
 
   cairo_restore (cr);
@@ -417,7 +386,7 @@ gint64
 sr_receipt_get_number (SrReceipt *self)
 {
   g_return_val_if_fail (SR_IS_RECEIPT (self), 0);
-  return int_of (self->sale, "receipt_no");
+  return sr_member_int (self->sale, "receipt_no");
 }
 
 typedef struct {
@@ -484,13 +453,13 @@ part_cb (GObject      *object,
   else
     {
       JsonArray *items = json_object_get_array_member (json_node_get_object (reply), "items");
-      gint64 branch_id = int_of (fetch->sale, "branch_id");
+      gint64 branch_id = sr_member_int (fetch->sale, "branch_id");
 
       for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
         {
           JsonObject *branch = json_array_get_object_element (items, i);
 
-          if (int_of (branch, "id") == branch_id)
+          if (sr_member_int (branch, "id") == branch_id)
             fetch->branch = json_object_ref (branch);
         }
     }
@@ -532,15 +501,15 @@ sale_cb (GObject      *object,
       return;
     }
   fetch->sale = json_object_ref (json_node_get_object (reply));
-  if (int_of (fetch->sale, "receipt_no") == 0)
+  if (sr_member_int (fetch->sale, "receipt_no") == 0)
     {
       g_task_return_new_error (task, SR_ERROR, SR_ERROR_NOT_AVAILABLE,
                                _("This sale is not completed: it has no receipt yet."));
       return;
     }
 
-  json_object_set_int_member (customer, "id", int_of (fetch->sale, "customer_id"));
-  json_object_set_int_member (vehicle, "id", int_of (fetch->sale, "vehicle_id"));
+  json_object_set_int_member (customer, "id", sr_member_int (fetch->sale, "customer_id"));
+  json_object_set_int_member (vehicle, "id", sr_member_int (fetch->sale, "vehicle_id"));
   json_object_set_int_member (branches, "limit", 1000);
   fetch->waiting = 3;
   ask (task, "customer", "customers.get", customer);

@@ -14,6 +14,7 @@
 
 #include "sr-error.h"
 #include "sr-labels.h"
+#include "sr-members.h"
 #include "sr-receipt.h"
 #include "sr-sale-group.h"
 #include "sr-vehicle.h"
@@ -66,35 +67,13 @@ sr_payment_method_label (const char *method)
 
 /* --- reading ------------------------------------------------------------------------ */
 
-static gint64
-int_of (JsonObject *object,
-        const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static const char *
-text_of (JsonObject *object,
-         const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
-}
-
 static char *
 money_text (JsonObject *object,
             const char *name)
 {
   gint64 paise = 0;
 
-  sr_money_parse (text_of (object, name), &paise);
+  sr_money_parse (sr_member_string (object, name), &paise);
   return sr_money_display (paise);
 }
 
@@ -119,7 +98,7 @@ vehicle_name (SrSaleGroup *self)
 static const char *
 customer_name (SrSaleGroup *self)
 {
-  const char *name = text_of (self->customer, "name");
+  const char *name = sr_member_string (self->customer, "name");
 
   return *name ? name : _("a customer");
 }
@@ -167,7 +146,7 @@ refresh (SrSaleGroup *self)
 {
   SrVehicle *v = vehicle (self);
   gboolean online = sr_client_get_state (self->client) == SR_CLIENT_ONLINE;
-  const char *sale_status = text_of (self->sale, "status");
+  const char *sale_status = sr_member_string (self->sale, "status");
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
   SrVehicleStatus status = v ? sr_vehicle_get_status (v) : SR_VEHICLE_STATUS_INCOMING;
@@ -189,13 +168,13 @@ refresh (SrSaleGroup *self)
           JsonObject *seller = json_object_has_member (self->sale, "sold_by") &&
                                JSON_NODE_HOLDS_OBJECT (json_object_get_member (self->sale, "sold_by"))
                                ? json_object_get_object_member (self->sale, "sold_by") : NULL;
-          const char *phone = text_of (self->customer, "phone");
+          const char *phone = sr_member_string (self->customer, "phone");
 
           /* Translators: "Reserved for Asha Mehta" */
           title = g_strdup_printf (_("Reserved for %s"), customer_name (self));
           /* Translators: "+919820012345 · deposit 50,000.00 · by Mumbai Sales" */
           subtitle = g_strdup_printf (_("%s%sdeposit %s · by %s"), phone, *phone ? " · " : "", deposit,
-                                      text_of (seller, "name"));
+                                      sr_member_string (seller, "name"));
         }
       else
         {
@@ -212,8 +191,8 @@ refresh (SrSaleGroup *self)
           title = g_strdup_printf (_("Sold to %s"), customer_name (self));
           /* Translators: "Receipt No. 12 · 845,000.00 · UPI" */
           subtitle = g_strdup_printf (_("Receipt No. %lld · %s · %s"),
-                                      (long long) int_of (self->sale, "receipt_no"), price,
-                                      sr_payment_method_label (text_of (self->sale, "payment_method")));
+                                      (long long) sr_member_int (self->sale, "receipt_no"), price,
+                                      sr_payment_method_label (sr_member_string (self->sale, "payment_method")));
         }
       else
         {
@@ -264,7 +243,7 @@ customer_cb (GObject      *object,
   g_autoptr(JsonNode) reply = sr_client_call_finish (SR_CLIENT (object), result, NULL);
 
   if (reply != NULL && JSON_NODE_HOLDS_OBJECT (reply) &&
-      int_of (json_node_get_object (reply), "id") == int_of (self->sale, "customer_id"))
+      sr_member_int (json_node_get_object (reply), "id") == sr_member_int (self->sale, "customer_id"))
     set_customer (self, json_node_get_object (reply));
 }
 
@@ -273,14 +252,14 @@ static void
 set_sale (SrSaleGroup *self,
           JsonObject  *sale)
 {
-  gint64 customer_id = int_of (sale, "customer_id");
+  gint64 customer_id = sr_member_int (sale, "customer_id");
 
   if (sale != NULL)
     json_object_ref (sale);
   g_clear_pointer (&self->sale, json_object_unref);
   self->sale = sale;
 
-  if (customer_id != int_of (self->customer, "id"))
+  if (customer_id != sr_member_int (self->customer, "id"))
     {
       g_clear_pointer (&self->customer, json_object_unref);
       if (customer_id != 0)
@@ -347,8 +326,8 @@ refresh_cb (gpointer user_data)
   if (status != self->status)
     {
       self->status = status;
-      if ((status == SR_VEHICLE_STATUS_RESERVED && !g_str_equal (text_of (self->sale, "status"), "reserved")) ||
-          (status == SR_VEHICLE_STATUS_SOLD && !g_str_equal (text_of (self->sale, "status"), "completed")))
+      if ((status == SR_VEHICLE_STATUS_RESERVED && !g_str_equal (sr_member_string (self->sale, "status"), "reserved")) ||
+          (status == SR_VEHICLE_STATUS_SOLD && !g_str_equal (sr_member_string (self->sale, "status"), "completed")))
         load_sale (self);
     }
   refresh (self);
@@ -366,22 +345,22 @@ static void
 event_cb (SrSaleGroup *self,
           JsonObject  *params)
 {
-  const char *entity = text_of (params, "entity");
+  const char *entity = sr_member_string (params, "entity");
   JsonObject *data = json_object_has_member (params, "data") &&
                      JSON_NODE_HOLDS_OBJECT (json_object_get_member (params, "data"))
                      ? json_object_get_object_member (params, "data") : NULL;
 
-  if (g_str_equal (entity, "sale") && data != NULL && int_of (data, "vehicle_id") == self->vehicle_id)
+  if (g_str_equal (entity, "sale") && data != NULL && sr_member_int (data, "vehicle_id") == self->vehicle_id)
     {
-      const char *status = text_of (data, "status");
+      const char *status = sr_member_string (data, "status");
 
       if (g_str_equal (status, "reserved") || g_str_equal (status, "completed"))
         set_sale (self, data);
-      else if (int_of (data, "id") == int_of (self->sale, "id"))
+      else if (sr_member_int (data, "id") == sr_member_int (self->sale, "id"))
         set_sale (self, NULL);
     }
   else if (g_str_equal (entity, "customer") && data != NULL && self->customer != NULL &&
-           int_of (data, "id") == int_of (self->customer, "id"))
+           sr_member_int (data, "id") == sr_member_int (self->customer, "id"))
     set_customer (self, data);
 }
 
@@ -467,10 +446,10 @@ customer_row (JsonObject *customer)
   const char *parts[] = { "phone", "email", "city" };
 
   for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
-    if (*text_of (customer, parts[i]) != '\0')
-      g_string_append_printf (about, "%s%s", about->len ? " · " : "", text_of (customer, parts[i]));
+    if (*sr_member_string (customer, parts[i]) != '\0')
+      g_string_append_printf (about, "%s%s", about->len ? " · " : "", sr_member_string (customer, parts[i]));
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text_of (customer, "name"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sr_member_string (customer, "name"));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), about->str);
   g_object_set_data_full (G_OBJECT (row), "customer", json_object_ref (customer),
@@ -583,7 +562,7 @@ reserved_cb (GObject      *object,
                                 ? json_object_get_object_member (extra, "current") : NULL;
           SrVehicleStatus status = SR_VEHICLE_STATUS_RESERVED;
 
-          sr_vehicle_status_from_string (text_of (current, "status"), &status);
+          sr_vehicle_status_from_string (sr_member_string (current, "status"), &status);
           text = g_strdup_printf (_("Someone else reserved or sold %s just before you: it is now “%s”. "
                                     "Your reservation was not made and nothing was changed."),
                                   name, sr_status_label (status));
@@ -596,7 +575,7 @@ reserved_cb (GObject      *object,
     }
 
   /* The customer chosen is the sale's: no need to read it again. */
-  if (int_of (reserving->customer, "id") == int_of (json_node_get_object (reply), "customer_id"))
+  if (sr_member_int (reserving->customer, "id") == sr_member_int (json_node_get_object (reply), "customer_id"))
     {
       g_clear_pointer (&self->customer, json_object_unref);
       self->customer = json_object_ref (reserving->customer);
@@ -628,7 +607,7 @@ reserve_response_cb (AdwMessageDialog *dialog,
     return;
 
   json_object_set_int_member (params, "vehicle_id", self->vehicle_id);
-  json_object_set_int_member (params, "customer_id", int_of (customer, "id"));
+  json_object_set_int_member (params, "customer_id", sr_member_int (customer, "id"));
   if (deposit > 0)
     {
       g_autofree char *money = sr_money_format (deposit);
@@ -775,7 +754,7 @@ complete_check (Complete *complete)
   g_autofree char *problem = NULL;
   gint64 deposit = 0, price = 0;
 
-  sr_money_parse (text_of (complete->sale, "deposit"), &deposit);
+  sr_money_parse (sr_member_string (complete->sale, "deposit"), &deposit);
   if (!sr_money_parse (text, &price))
     problem = g_strdup (_("Price: an amount such as 845000 or 845000.50, without commas."));
   else if (price < deposit)
@@ -832,7 +811,7 @@ completed_cb (GObject      *object,
   set_sale (self, json_node_get_object (reply));
   /* Translators: "Sale completed: Receipt No. 12 for Asha Mehta." */
   text = g_strdup_printf (_("Sale completed: Receipt No. %lld for %s."),
-                          (long long) int_of (self->sale, "receipt_no"), customer_name (self));
+                          (long long) sr_member_int (self->sale, "receipt_no"), customer_name (self));
   toast (self, text);
 }
 
@@ -854,7 +833,7 @@ complete_response_cb (AdwMessageDialog *dialog,
     return;
 
   money = sr_money_format (price);
-  json_object_set_int_member (params, "id", int_of (complete->sale, "id"));
+  json_object_set_int_member (params, "id", sr_member_int (complete->sale, "id"));
   json_object_set_string_member (params, "price", money);
   json_object_set_string_member (params, "payment_method", payment_methods[method]);
   self->busy = TRUE;
@@ -892,7 +871,7 @@ complete_action (GtkWidget  *widget,
   complete->price = adw_entry_row_new ();
   gtk_widget_set_name (complete->price, "price");
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (complete->price), sr_field_label ("price"));
-  price = v ? sr_vehicle_format_price (v) : g_strdup (text_of (self->sale, "price"));
+  price = v ? sr_vehicle_format_price (v) : g_strdup (sr_member_string (self->sale, "price"));
   gtk_editable_set_text (GTK_EDITABLE (complete->price), price);
   gtk_list_box_append (GTK_LIST_BOX (fields), complete->price);
 
@@ -1037,7 +1016,7 @@ cancel_action (GtkWidget  *widget,
 
   cancel = g_new0 (Cancel, 1);
   cancel->self = g_object_ref (self);
-  cancel->sale_id = int_of (self->sale, "id");
+  cancel->sale_id = sr_member_int (self->sale, "id");
   cancel->reason = gtk_entry_new ();
   gtk_widget_set_name (cancel->reason, "reason");
   gtk_entry_set_activates_default (GTK_ENTRY (cancel->reason), TRUE);
@@ -1099,7 +1078,7 @@ print_receipt_action (GtkWidget  *widget,
 
   if (self->sale == NULL)
     return;
-  sr_receipt_fetch_async (self->client, int_of (self->sale, "id"), self->cancellable, receipt_cb,
+  sr_receipt_fetch_async (self->client, sr_member_int (self->sale, "id"), self->cancellable, receipt_cb,
                           g_object_ref (self));
 }
 

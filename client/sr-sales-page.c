@@ -13,6 +13,7 @@
 
 #include "sr-error.h"
 #include "sr-labels.h"
+#include "sr-members.h"
 #include "sr-receipt.h"
 #include "sr-sale-group.h"
 #include "sr-sales-page.h"
@@ -49,35 +50,13 @@ static void schedule_rebuild (SrSalesPage *self);
 
 /* --- reading ------------------------------------------------------------------------ */
 
-static gint64
-int_of (JsonObject *object,
-        const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static const char *
-text_of (JsonObject *object,
-         const char *name)
-{
-  JsonNode *node = object ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return "";
-  return json_node_get_string (node);
-}
-
 static void
 take_sale (SrSalesPage *self,
            JsonObject  *sale)
 {
   gint64 *id = g_new (gint64, 1);
 
-  *id = int_of (sale, "id");
+  *id = sr_member_int (sale, "id");
   g_hash_table_replace (self->sales, id, json_object_ref (sale));
 }
 
@@ -85,8 +64,8 @@ take_sale (SrSalesPage *self,
 static GDateTime *
 sale_day (JsonObject *sale)
 {
-  const char *when = g_str_equal (text_of (sale, "status"), "completed") ? text_of (sale, "completed_at")
-                                                                         : text_of (sale, "created_at");
+  const char *when = g_str_equal (sr_member_string (sale, "status"), "completed") ? sr_member_string (sale, "completed_at")
+                                                                         : sr_member_string (sale, "created_at");
   g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (when, NULL);
 
   return time ? g_date_time_to_local (time) : NULL;
@@ -130,7 +109,7 @@ customer_name (SrSalesPage *self,
   gint64 *key;
 
   if (customer != NULL)
-    return text_of (customer, "name");
+    return sr_member_string (customer, "name");
   if (g_hash_table_contains (self->asking, &id) || sr_client_get_state (self->client) != SR_CLIENT_ONLINE)
     return "";
 
@@ -182,16 +161,16 @@ static GtkWidget *
 sale_row (SrSalesPage *self,
           JsonObject  *sale)
 {
-  const char *status = text_of (sale, "status");
+  const char *status = sr_member_string (sale, "status");
   SrVehicle *vehicle = sr_vehicle_store_lookup (sr_stock_view_get_store (self->stock),
-                                                int_of (sale, "vehicle_id"), NULL);
-  const char *customer = customer_name (self, int_of (sale, "customer_id"));
+                                                sr_member_int (sale, "vehicle_id"), NULL);
+  const char *customer = customer_name (self, sr_member_int (sale, "customer_id"));
   g_autoptr(GDateTime) day = sale_day (sale);
   g_autofree char *date = day ? g_date_time_format (day, "%e %b %Y") : g_strdup ("");
   g_autofree char *about = NULL;
   g_autofree char *what = NULL;
   g_autofree char *number = NULL;
-  g_autofree char *name = g_strdup_printf ("sale-%" G_GINT64_FORMAT, int_of (sale, "id"));
+  g_autofree char *name = g_strdup_printf ("sale-%" G_GINT64_FORMAT, sr_member_int (sale, "id"));
   gint64 paise = 0;
   g_autofree char *price = NULL;
   GtkWidget *row = adw_action_row_new ();
@@ -202,7 +181,7 @@ sale_row (SrSalesPage *self,
                             sr_vehicle_get_model (vehicle), sr_vehicle_get_variant (vehicle));
   else
     /* Translators: a vehicle no longer in the user's stock, by its id */
-    what = g_strdup_printf (_("Vehicle %lld"), (long long) int_of (sale, "vehicle_id"));
+    what = g_strdup_printf (_("Vehicle %lld"), (long long) sr_member_int (sale, "vehicle_id"));
   g_strstrip (what);
   about = g_strdup_printf ("%s · %s", what, g_strstrip (date));
 
@@ -212,8 +191,8 @@ sale_row (SrSalesPage *self,
   gtk_widget_set_name (row, name);
 
   /* The receipt number leads, as on the paper copy. */
-  number = int_of (sale, "receipt_no") > 0
-           ? g_strdup_printf (_("No. %lld"), (long long) int_of (sale, "receipt_no"))
+  number = sr_member_int (sale, "receipt_no") > 0
+           ? g_strdup_printf (_("No. %lld"), (long long) sr_member_int (sale, "receipt_no"))
            : g_strdup ("—");
   label = gtk_label_new (number);
   gtk_label_set_width_chars (GTK_LABEL (label), 7);
@@ -223,7 +202,7 @@ sale_row (SrSalesPage *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Receipt number"), -1);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), label);
 
-  sr_money_parse (text_of (sale, "price"), &paise);
+  sr_money_parse (sr_member_string (sale, "price"), &paise);
   price = sr_money_display (paise);
   label = gtk_label_new (price);
   gtk_widget_add_css_class (label, "numeric");
@@ -231,21 +210,21 @@ sale_row (SrSalesPage *self,
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), status_label (status));
 
-  g_object_set_data (G_OBJECT (row), "sale-id", GSIZE_TO_POINTER ((gsize) int_of (sale, "id")));
-  g_object_set_data (G_OBJECT (row), "vehicle-id", GSIZE_TO_POINTER ((gsize) int_of (sale, "vehicle_id")));
+  g_object_set_data (G_OBJECT (row), "sale-id", GSIZE_TO_POINTER ((gsize) sr_member_int (sale, "id")));
+  g_object_set_data (G_OBJECT (row), "vehicle-id", GSIZE_TO_POINTER ((gsize) sr_member_int (sale, "vehicle_id")));
 
   if (g_str_equal (status, "completed"))
     {
       GtkWidget *button = gtk_button_new_from_icon_name ("printer-symbolic");
       g_autofree char *tip = g_strdup_printf (_("Print Receipt No. %lld…"),
-                                              (long long) int_of (sale, "receipt_no"));
+                                              (long long) sr_member_int (sale, "receipt_no"));
 
       gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
       gtk_widget_set_tooltip_text (button, tip);
       gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
       gtk_widget_add_css_class (button, "flat");
       gtk_widget_set_name (button, "print-receipt");
-      g_object_set_data (G_OBJECT (button), "sale-id", GSIZE_TO_POINTER ((gsize) int_of (sale, "id")));
+      g_object_set_data (G_OBJECT (button), "sale-id", GSIZE_TO_POINTER ((gsize) sr_member_int (sale, "id")));
       g_signal_connect (button, "clicked", G_CALLBACK (print_clicked_cb), self);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
     }
@@ -260,8 +239,8 @@ sale_row (SrSalesPage *self,
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       g_signal_connect (row, "activated", G_CALLBACK (row_activated_cb), self);
     }
-  else if (g_str_equal (status, "cancelled") && *text_of (sale, "cancel_reason") != '\0')
-    gtk_widget_set_tooltip_text (row, text_of (sale, "cancel_reason"));
+  else if (g_str_equal (status, "cancelled") && *sr_member_string (sale, "cancel_reason") != '\0')
+    gtk_widget_set_tooltip_text (row, sr_member_string (sale, "cancel_reason"));
 
   return row;
 }
@@ -270,8 +249,8 @@ static int
 compare_ids_desc (gconstpointer a,
                   gconstpointer b)
 {
-  gint64 x = int_of (*(JsonObject **) a, "id");
-  gint64 y = int_of (*(JsonObject **) b, "id");
+  gint64 x = sr_member_int (*(JsonObject **) a, "id");
+  gint64 y = sr_member_int (*(JsonObject **) b, "id");
 
   return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -286,7 +265,7 @@ passes (SrSalesPage *self,
   guint period = gtk_drop_down_get_selected (self->period_filter);
   g_autoptr(GDateTime) day = NULL;
 
-  if (status > 0 && status < G_N_ELEMENTS (statuses) && !g_str_equal (text_of (sale, "status"), statuses[status]))
+  if (status > 0 && status < G_N_ELEMENTS (statuses) && !g_str_equal (sr_member_string (sale, "status"), statuses[status]))
     return FALSE;
   if (period == 0)
     return TRUE;
@@ -426,11 +405,11 @@ static void
 event_cb (SrSalesPage *self,
           JsonObject  *params)
 {
-  const char *entity = text_of (params, "entity");
-  const char *op = text_of (params, "op");
+  const char *entity = sr_member_string (params, "entity");
+  const char *op = sr_member_string (params, "op");
   JsonNode *node = json_object_get_member (params, "data");
   JsonObject *data = node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  gint64 id = int_of (params, "id");
+  gint64 id = sr_member_int (params, "id");
 
   if (g_str_equal (entity, "sale"))
     {
@@ -483,7 +462,7 @@ listed_cb (GObject      *object,
       gint64 *id = g_new (gint64, 1);
 
       sale = json_array_get_object_element (items, i);
-      *id = int_of (sale, "id");
+      *id = sr_member_int (sale, "id");
       g_hash_table_replace (found, id, json_object_ref (sale));
     }
 
@@ -491,7 +470,7 @@ listed_cb (GObject      *object,
   g_hash_table_iter_init (&iter, self->sales);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &sale))
     {
-      gint64 id = int_of (sale, "id");
+      gint64 id = sr_member_int (sale, "id");
 
       if (!g_hash_table_contains (found, &id))
         {
