@@ -14,6 +14,12 @@ discard_response_cb (AdwMessageDialog *dialog,
 
   if (!g_str_equal (response, "discard"))
     return;
+  /* The question lets go of the window before the window goes: GTK 4.8 holds no
+   * reference on a transient parent, and a dialog finalized after it would reach
+   * into the freed window. */
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
+  gtk_window_set_focus (window, NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
   *done = TRUE;
   gtk_window_close (window);
 }
