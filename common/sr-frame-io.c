@@ -208,6 +208,7 @@ struct _SrFrameWriter
   gpointer            drained_data;
   guint               failed : 1;
   guint               dead : 1;
+  guint               corked : 1;
 };
 
 static SrFrameWriter *
@@ -308,28 +309,87 @@ write_cb (GObject      *object,
 /* At most this many frames go in one vectored write. */
 #define MAX_VECTORS 256
 
+static guint
+fill_vectors (SrFrameWriter *self)
+{
+  guint n = MIN (g_queue_get_length (&self->queue), MAX_VECTORS);
+  GList *link = self->queue.head;
+
+  self->vectors = g_renew (GOutputVector, self->vectors, MAX (n, 1));
+  for (guint i = 0; i < n; i++, link = link->next)
+    {
+      gsize size;
+
+      self->vectors[i].buffer = g_bytes_get_data (link->data, &size);
+      self->vectors[i].size = size;
+    }
+  return n;
+}
+
+/* Most of the time what is queued fits in the socket's buffer at once: write it
+ * straight away, without the asynchronous round (a task and a main-loop dispatch per
+ * write, which dominate a fan-out to many connections). Returns FALSE when the stream
+ * cannot take it all now, or failed: the asynchronous path then goes on with what is
+ * left, and reports any error from the main loop. */
+static gboolean
+write_now (SrFrameWriter *self)
+{
+  GPollableOutputStream *pollable;
+  gsize written = 0;
+  guint n;
+
+  if (!G_IS_POLLABLE_OUTPUT_STREAM (self->stream))
+    return FALSE;
+  pollable = G_POLLABLE_OUTPUT_STREAM (self->stream);
+  if (!g_pollable_output_stream_can_poll (pollable))
+    return FALSE;
+
+  while (!g_queue_is_empty (&self->queue))
+    {
+      n = fill_vectors (self);
+      if (g_pollable_output_stream_writev_nonblocking (pollable, self->vectors, n, &written,
+                                                       self->cancellable, NULL) !=
+          G_POLLABLE_RETURN_OK)
+        return FALSE;
+
+      self->queued_bytes -= written;
+      self->written_bytes += written;
+      while (written > 0)
+        {
+          GBytes *head = g_queue_pop_head (&self->queue);
+          gsize size = g_bytes_get_size (head);
+
+          if (written < size)
+            {
+              g_queue_push_head (&self->queue,
+                                 g_bytes_new_from_bytes (head, written, size - written));
+              g_bytes_unref (head);
+              return FALSE;
+            }
+          written -= size;
+          g_bytes_unref (head);
+        }
+    }
+
+  return TRUE;
+}
+
 static void
 write_queued (SrFrameWriter *self)
 {
   guint n;
 
-  if (self->in_flight != NULL || self->failed || self->dead ||
+  if (self->in_flight != NULL || self->failed || self->dead || self->corked ||
       g_queue_is_empty (&self->queue))
     return;
 
-  n = MIN (g_queue_get_length (&self->queue), MAX_VECTORS);
+  if (write_now (self))
+    return;
+
+  n = fill_vectors (self);
   self->in_flight = g_ptr_array_new_full (n, (GDestroyNotify) g_bytes_unref);
-  self->vectors = g_renew (GOutputVector, self->vectors, n);
-
   for (guint i = 0; i < n; i++)
-    {
-      GBytes *bytes = g_queue_pop_head (&self->queue);
-      gsize size;
-
-      self->vectors[i].buffer = g_bytes_get_data (bytes, &size);
-      self->vectors[i].size = size;
-      g_ptr_array_add (self->in_flight, bytes);
-    }
+    g_ptr_array_add (self->in_flight, g_queue_pop_head (&self->queue));
 
   g_output_stream_writev_all_async (self->stream, self->vectors, n, G_PRIORITY_DEFAULT,
                                     self->cancellable, write_cb, writer_ref (self));
@@ -365,6 +425,16 @@ sr_frame_writer_push (SrFrameWriter *self,
   data = g_bytes_get_data (body, &size);
   framed = sr_frame_encode (data, size);
   sr_frame_writer_push_framed (self, framed);
+}
+
+void
+sr_frame_writer_set_corked (SrFrameWriter *self,
+                            gboolean       corked)
+{
+  g_return_if_fail (self != NULL);
+
+  self->corked = corked != FALSE;
+  write_queued (self);
 }
 
 gsize

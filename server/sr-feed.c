@@ -274,6 +274,18 @@ subscription_free (Subscription *subscription)
 }
 
 static void
+set_corked (SrFeed   *self,
+            gboolean  corked)
+{
+  GHashTableIter iter;
+  SrSession *session;
+
+  g_hash_table_iter_init (&iter, self->subscribers);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
+    sr_session_set_corked (session, corked);
+}
+
+static void
 deliver (SrFeed *self,
          Change *change)
 {
@@ -335,6 +347,12 @@ fetch_done_cb (GObject      *object,
     }
   else
     {
+      /* A single change is written to each subscriber at once; several read together
+       * go to each in one write. */
+      gboolean batch = fetch->changes->len > 1;
+
+      if (batch)
+        set_corked (self, TRUE);
       for (guint i = 0; i < fetch->changes->len; i++)
         {
           Change *change = g_ptr_array_index (fetch->changes, i);
@@ -342,6 +360,8 @@ fetch_done_cb (GObject      *object,
           deliver (self, change);
           self->seq = change->seq;
         }
+      if (batch)
+        set_corked (self, FALSE);
       more = fetch->changes->len == fetch->limit;
     }
 

@@ -1,6 +1,8 @@
 /* test-frame.c: the incremental frame decoder and the encoder (PROTOCOL.md section 1):
  * any split of the byte stream gives the same frames, the length limits are enforced on
- * the header alone, and a failed stream stays failed. */
+ * the header alone, and a failed stream stays failed. The frame writer, over a real
+ * loopback socket, delivers every frame whole and in order whether it is written at
+ * once, in part, corked or later. */
 #define G_LOG_DOMAIN "test-frame"
 
 #include "config.h"
@@ -10,6 +12,9 @@
 
 #include "sr-error.h"
 #include "sr-frame.h"
+#include "sr-frame-io.h"
+
+#include <gio/gnetworking.h>
 
 /* Small limit for the exhaustive split tests, so every cut stays cheap. */
 #define SPLIT_MAX 2048
@@ -485,6 +490,217 @@ START_TEST (test_partial_second_frame)
 }
 END_TEST
 
+/* The writer over a real loopback TCP connection. */
+typedef struct {
+  GSocketConnection *near;     /* written to */
+  GSocketConnection *far;      /* read from */
+  SrFrameWriter     *writer;
+  SrFrameReader     *reader;
+  GPtrArray         *received;
+  guint              expected;
+  guint              n_failed;
+  gboolean           in_push;
+  gboolean           failed_in_push;
+  gboolean           drained;
+  GMainLoop         *loop;
+} Wire;
+
+static void
+wire_received_cb (GBytes       *frame,
+                  const GError *error,
+                  gpointer      user_data)
+{
+  Wire *wire = user_data;
+
+  if (frame != NULL)
+    g_ptr_array_add (wire->received, g_bytes_ref (frame));
+  if (frame == NULL || wire->received->len == wire->expected)
+    g_main_loop_quit (wire->loop);
+}
+
+static void
+wire_failed_cb (const GError *error,
+                gpointer      user_data)
+{
+  Wire *wire = user_data;
+
+  wire->n_failed++;
+  if (wire->in_push)
+    wire->failed_in_push = TRUE;
+  g_main_loop_quit (wire->loop);
+}
+
+static gboolean
+wire_drained_cb (gpointer user_data)
+{
+  Wire *wire = user_data;
+
+  wire->drained = TRUE;
+  g_main_loop_quit (wire->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wire_open (Wire *wire)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+
+  memset (wire, 0, sizeof *wire);
+  g_socket_client_set_enable_proxy (client, FALSE);
+  ck_assert (g_socket_listener_add_address (listener, any_port, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL, &address, &error));
+  wire->near = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  ck_assert_msg (wire->near != NULL, "connect: %s", error ? error->message : "");
+  wire->far = g_socket_listener_accept (listener, NULL, NULL, &error);
+  ck_assert_msg (wire->far != NULL, "accept: %s", error ? error->message : "");
+  /* Small buffers, so a few hundred KiB already fill the socket. */
+  g_socket_set_option (g_socket_connection_get_socket (wire->near), SOL_SOCKET, SO_SNDBUF,
+                       64 * 1024, NULL);
+  g_socket_set_option (g_socket_connection_get_socket (wire->far), SOL_SOCKET, SO_RCVBUF,
+                       64 * 1024, NULL);
+
+  wire->loop = g_main_loop_new (NULL, FALSE);
+  wire->received = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  wire->writer = sr_frame_writer_new (g_io_stream_get_output_stream (G_IO_STREAM (wire->near)),
+                                      wire_failed_cb, wire);
+  wire->reader = sr_frame_reader_new (g_io_stream_get_input_stream (G_IO_STREAM (wire->far)),
+                                      SR_FRAME_DEFAULT_MAX, wire_received_cb, wire);
+}
+
+static void
+wire_close (Wire *wire)
+{
+  g_clear_pointer (&wire->reader, sr_frame_reader_free);
+  g_clear_pointer (&wire->writer, sr_frame_writer_free);
+  g_clear_object (&wire->near);
+  g_clear_object (&wire->far);
+  g_clear_pointer (&wire->received, g_ptr_array_unref);
+  g_clear_pointer (&wire->loop, g_main_loop_unref);
+}
+
+static gboolean
+wire_timeout_cb (gpointer user_data)
+{
+  ck_abort_msg ("the frames did not arrive");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wire_run (Wire *wire)
+{
+  guint timeout = g_timeout_add_seconds (60, wire_timeout_cb, NULL);
+
+  g_main_loop_run (wire->loop);
+  g_source_remove (timeout);
+}
+
+static void
+wire_push (Wire   *wire,
+           GBytes *body)
+{
+  wire->in_push = TRUE;
+  sr_frame_writer_push (wire->writer, body);
+  wire->in_push = FALSE;
+}
+
+/* Small frames go out at once, large ones fill the socket's buffer and finish later,
+ * corked ones wait for the cork to lift: the reader gets them all, whole, in order, and
+ * the writer's counts add up. */
+START_TEST (test_writer_keeps_order)
+{
+  Wire wire;
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  guint64 total = 0;
+
+  wire_open (&wire);
+  for (guint i = 0; i < 48; i++)
+    {
+      /* Every eighth frame is 700 KiB, more than the socket takes at once, so some
+       * frames are written in part. */
+      gsize size = i % 8 == 7 ? 700 * 1024 : 1 + (i * 97) % 3000;
+
+      g_ptr_array_add (bodies, make_body (i, size));
+      total += 4 + size;
+    }
+
+  for (guint i = 0; i < 16; i++)
+    wire_push (&wire, g_ptr_array_index (bodies, i));
+  sr_frame_writer_set_corked (wire.writer, TRUE);
+  for (guint i = 16; i < 32; i++)
+    wire_push (&wire, g_ptr_array_index (bodies, i));
+  sr_frame_writer_set_corked (wire.writer, FALSE);
+  ck_assert_uint_gt (sr_frame_writer_get_queued (wire.writer), 0);
+
+  wire.expected = 32;
+  sr_frame_reader_start (wire.reader);
+  wire_run (&wire);
+  ck_assert_uint_eq (wire.received->len, 32);
+
+  /* Pushed while nothing waits: the writer starts on them straight away. */
+  sr_frame_writer_set_corked (wire.writer, TRUE);
+  for (guint i = 32; i < 40; i++)
+    wire_push (&wire, g_ptr_array_index (bodies, i));
+  ck_assert_uint_gt (sr_frame_writer_get_queued (wire.writer), 0);
+  sr_frame_writer_set_corked (wire.writer, FALSE);
+  for (guint i = 40; i < bodies->len; i++)
+    wire_push (&wire, g_ptr_array_index (bodies, i));
+
+  wire.expected = bodies->len;
+  wire_run (&wire);
+  ck_assert_uint_eq (wire.received->len, bodies->len);
+  for (guint i = 0; i < bodies->len; i++)
+    ck_assert_msg (g_bytes_equal (g_ptr_array_index (wire.received, i),
+                                  g_ptr_array_index (bodies, i)),
+                   "frame %u differs", i);
+
+  sr_frame_writer_when_drained (wire.writer, wire_drained_cb, &wire);
+  if (!wire.drained)
+    wire_run (&wire);
+  ck_assert (wire.drained);
+  ck_assert_uint_eq (sr_frame_writer_get_queued (wire.writer), 0);
+  ck_assert_uint_eq (sr_frame_writer_get_written (wire.writer), total);
+  ck_assert_uint_eq (wire.n_failed, 0);
+  wire_close (&wire);
+}
+END_TEST
+
+/* A peer that is gone: the failure is reported once, from the main loop, never from
+ * inside the push that found it (the server may be walking its subscribers). */
+START_TEST (test_writer_reports_failure_later)
+{
+  Wire wire;
+  g_autoptr(GBytes) body = make_body (1, 64 * 1024);
+  GSocket *far_socket;
+
+  wire_open (&wire);
+  far_socket = g_socket_connection_get_socket (wire.far);
+  /* Closing with unread data makes the kernel reset the connection. */
+  wire_push (&wire, body);
+  g_socket_close (far_socket, NULL);
+
+  for (guint i = 0; i < 64 && wire.n_failed == 0; i++)
+    {
+      wire_push (&wire, body);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (1000);
+    }
+
+  ck_assert_uint_eq (wire.n_failed, 1);
+  ck_assert (!wire.failed_in_push);
+  /* After a failure nothing more is queued. */
+  wire_push (&wire, body);
+  ck_assert_uint_eq (sr_frame_writer_get_queued (wire.writer), 0);
+  ck_assert_uint_eq (wire.n_failed, 1);
+  wire_close (&wire);
+}
+END_TEST
+
 static Suite *
 frame_suite (void)
 {
@@ -521,6 +737,12 @@ frame_suite (void)
   tc = tcase_create ("partial");
   tcase_add_test (tc, test_partial_header_and_body);
   tcase_add_test (tc, test_partial_second_frame);
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("writer");
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_writer_keeps_order);
+  tcase_add_test (tc, test_writer_reports_failure_later);
   suite_add_tcase (s, tc);
 
   return s;
