@@ -253,12 +253,12 @@ sr_json_node_empty (void)
   return sr_json_node_take_object (json_object_new ());
 }
 
-/* json-glib writes a double as g_ascii_dtostr() does and adds ".0" when that has no
- * point, so 1e40 comes out as "1e+40.0", which is not JSON. Such numbers only arrive
- * from a peer's text; they are rare, so the tree is checked first and only then is
- * the text mended. */
+/* json-glib writes every double with 17 significant digits and adds ".0" when that has
+ * no point: 90.2 comes out as "90.200000000000003", and 1e40 as "1e+40.0", which is not
+ * JSON. Doubles are few (most numbers are ids and counts, money is text), so the tree
+ * is checked first and only then is the text mended. */
 static gboolean
-has_exponent_double (JsonNode *node)
+has_double (JsonNode *node)
 {
   switch (json_node_get_node_type (node))
     {
@@ -269,7 +269,7 @@ has_exponent_double (JsonNode *node)
 
         json_object_iter_init (&iter, json_node_get_object (node));
         while (json_object_iter_next (&iter, NULL, &member))
-          if (has_exponent_double (member))
+          if (has_double (member))
             return TRUE;
         return FALSE;
       }
@@ -278,32 +278,48 @@ has_exponent_double (JsonNode *node)
         JsonArray *array = json_node_get_array (node);
 
         for (guint i = 0; i < json_array_get_length (array); i++)
-          if (has_exponent_double (json_array_get_element (array, i)))
+          if (has_double (json_array_get_element (array, i)))
             return TRUE;
         return FALSE;
       }
     case JSON_NODE_VALUE:
-      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-        {
-          char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-
-          g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node));
-          return strchr (buffer, '.') == NULL;
-        }
-      return FALSE;
+      return json_node_get_value_type (node) == G_TYPE_DOUBLE;
     case JSON_NODE_NULL:
     default:
       return FALSE;
     }
 }
 
-/* Drops the ".0" json-glib put after an exponent, outside strings. */
+/* The shortest text that reads back as the same double; ".0" after a whole number
+ * without an exponent, so it still reads as a double. */
 static void
-mend_exponents (char  *text,
-                gsize *len)
+append_shortest_double (GString *out,
+                        double   value)
 {
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (int precision = 15; precision <= 17; precision++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", precision);
+      g_ascii_formatd (buffer, sizeof buffer, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+
+  g_string_append (out, buffer);
+  if (strpbrk (buffer, ".eE") == NULL)
+    g_string_append (out, ".0");
+}
+
+/* Rewrites each number with a point or an exponent, outside strings. */
+static char *
+mend_doubles (char  *text,
+              gsize *len)
+{
+  GString *out = g_string_sized_new (*len);
   gboolean in_string = FALSE;
-  gsize out = 0;
 
   for (gsize i = 0; i < *len; i++)
     {
@@ -313,7 +329,7 @@ mend_exponents (char  *text,
         {
           if (c == '\\' && i + 1 < *len)
             {
-              text[out++] = c;
+              g_string_append_c (out, c);
               c = text[++i];
             }
           else if (c == '"')
@@ -321,26 +337,32 @@ mend_exponents (char  *text,
         }
       else if (c == '"')
         in_string = TRUE;
-      else if (c == '.' && i + 1 < *len && text[i + 1] == '0' && out > 0 &&
-               g_ascii_isdigit (text[out - 1]))
+      else if (c == '-' || g_ascii_isdigit (c))
         {
-          /* The point of an exponent's number: back over the digits to an 'e'. */
-          gsize j = out;
+          gsize end = i;
+          gboolean fraction = FALSE;
 
-          while (j > 0 && g_ascii_isdigit (text[j - 1]))
-            j--;
-          if (j > 0 && (text[j - 1] == '+' || text[j - 1] == '-'))
-            j--;
-          if (j > 0 && (text[j - 1] == 'e' || text[j - 1] == 'E'))
+          while (end < *len && strchr ("0123456789+-.eE", text[end]) != NULL)
+            fraction |= strchr (".eE", text[end++]) != NULL;
+
+          if (fraction)
             {
-              i++;
-              continue;
+              /* json-glib's "1e+40.0": the ".0" is not part of the number. */
+              g_autofree char *number = g_strndup (text + i, end - i);
+
+              append_shortest_double (out, g_ascii_strtod (number, NULL));
             }
+          else
+            g_string_append_len (out, text + i, end - i);
+          i = end - 1;
+          continue;
         }
-      text[out++] = c;
+      g_string_append_c (out, c);
     }
-  text[out] = '\0';
-  *len = out;
+
+  g_free (text);
+  *len = out->len;
+  return g_string_free (out, FALSE);
 }
 
 char *
@@ -353,8 +375,8 @@ sr_json_to_string (JsonNode *node,
 
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, &length);
-  if (has_exponent_double (node))
-    mend_exponents (text, &length);
+  if (has_double (node))
+    text = mend_doubles (text, &length);
   if (len != NULL)
     *len = length;
   return text;

@@ -488,6 +488,38 @@ START_TEST (test_round_result_exponents)
 }
 END_TEST
 
+/* A figure such as an average age reads as people write it ("90.2", not json-glib's
+ * "90.200000000000003"), and every double still reads back exactly. */
+START_TEST (test_round_result_short_doubles)
+{
+  static const double values[] = { 90.2, 0.1, 1.0 / 3.0, -12.75, 5.0, 1e21, 2.5e-7, 1e-300 };
+  g_autoptr(JsonNode) result = sr_json_node_empty ();
+  JsonArray *array = json_array_new ();
+  g_autoptr(JsonNode) id = int_node (4);
+  g_autoptr(SrMessage) message = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    json_array_add_double_element (array, values[i]);
+  json_object_set_array_member (json_node_get_object (result), "values", array);
+  json_object_set_int_member (json_node_get_object (result), "count", 90);
+
+  text = sr_rpc_build_result (id, result, &len);
+  ck_assert_uint_eq (strlen (text), len);
+  ck_assert_msg (strstr (text, "[90.2,0.1,") != NULL, "%s", text);
+  ck_assert_msg (strstr (text, "-12.75,5.0,") != NULL, "%s", text);
+  ck_assert_msg (strstr (text, "\"count\":90") != NULL, "%s", text);
+
+  message = sr_rpc_parse_message (text, len, NULL);
+  ck_assert_ptr_nonnull (message);
+  array = json_object_get_array_member (json_node_get_object (message->result), "values");
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    ck_assert_msg (json_array_get_double_element (array, i) == values[i],
+                   "value %u does not read back in %s", i, text);
+}
+END_TEST
+
 START_TEST (test_round_result_empty)
 {
   g_autoptr(JsonNode) id = int_node (3);
@@ -724,6 +756,7 @@ rpc_suite (void)
   tcase_add_test (tc, test_round_request_no_params);
   tcase_add_test (tc, test_round_result);
   tcase_add_test (tc, test_round_result_exponents);
+  tcase_add_test (tc, test_round_result_short_doubles);
   tcase_add_test (tc, test_round_result_empty);
   tcase_add_test (tc, test_round_error);
   tcase_add_test (tc, test_round_error_every_reason);
