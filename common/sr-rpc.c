@@ -75,9 +75,57 @@ integer_fits (const char *digits,
   return strncmp (digits, limit, 19) <= 0;
 }
 
-/* One pass over the raw text: UTF-8, nesting depth outside strings, and "\u0000" inside
- * them. A NUL escape is a parameter problem rather than a syntax one, so it is reported
- * as invalid_params once the text is known to be well formed. */
+/* The member names on the way to where the scan is, one per nesting level, so that a
+ * value the parser would mangle can be named in data.field as the methods name their
+ * parameters ("name", "filter.text"): the names under "params". */
+typedef struct {
+  const char *name[SR_RPC_MAX_DEPTH + 1];
+  gsize       name_len[SR_RPC_MAX_DEPTH + 1];
+} Path;
+
+static char *
+path_field (const Path *path,
+            int         depth)
+{
+  GString *field;
+
+  if (depth < 2 || path->name[1] == NULL || path->name_len[1] != strlen ("params") ||
+      memcmp (path->name[1], "params", path->name_len[1]) != 0)
+    return NULL;
+
+  field = g_string_new (NULL);
+  for (int level = 2; level <= depth; level++)
+    if (path->name[level] != NULL)
+      {
+        if (field->len > 0)
+          g_string_append_c (field, '.');
+        g_string_append_len (field, path->name[level], path->name_len[level]);
+      }
+
+  if (field->len == 0)
+    {
+      g_string_free (field, TRUE);
+      return NULL;
+    }
+  return g_string_free (field, FALSE);
+}
+
+static gboolean
+only_space_after (const char *data,
+                  gsize       i,
+                  gsize       len)
+{
+  for (; i < len; i++)
+    if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+      return FALSE;
+  return TRUE;
+}
+
+/* One pass over the raw text: UTF-8, nesting depth outside strings, one JSON value per
+ * frame (json-glib would read the first of two and drop the second), and "\u0000"
+ * inside strings. A NUL escape or a number out of range is a parameter problem rather
+ * than a syntax one, so it is reported as invalid_params, naming the parameter, once
+ * the text is known to be well formed. */
 gboolean
 sr_json_check_text (const char  *data,
                     gsize        len,
@@ -85,7 +133,12 @@ sr_json_check_text (const char  *data,
 {
   gboolean in_string = FALSE;
   gboolean has_nul = FALSE;
+  gboolean string_has_nul = FALSE;
   gboolean too_big = FALSE;
+  g_autofree char *nul_field = NULL;
+  g_autofree char *big_field = NULL;
+  gsize string_start = 0;
+  Path path = { { NULL } };
   int depth = 0;
 
   if (!g_utf8_validate_len (data, len, NULL))
@@ -112,7 +165,7 @@ sr_json_check_text (const char  *data,
                   return FALSE;
                 }
               if (unit == 0)
-                has_nul = TRUE;
+                has_nul = string_has_nul = TRUE;
               /* json-glib turns a lone surrogate into bytes that are not UTF-8. */
               if (unit >= 0xD800 && unit <= 0xDBFF)
                 {
@@ -136,7 +189,23 @@ sr_json_check_text (const char  *data,
               i++;
             }
           else if (c == '"')
-            in_string = FALSE;
+            {
+              gsize next = i + 1;
+
+              in_string = FALSE;
+              while (next < len && g_ascii_isspace (data[next]))
+                next++;
+              if (next < len && data[next] == ':' && depth >= 1)
+                {
+                  /* A member name: the values that follow are under it. */
+                  if (string_has_nul && nul_field == NULL)
+                    nul_field = path_field (&path, depth - 1);
+                  path.name[depth] = data + string_start + 1;
+                  path.name_len[depth] = i - string_start - 1;
+                }
+              else if (string_has_nul && nul_field == NULL)
+                nul_field = path_field (&path, depth);
+            }
           continue;
         }
 
@@ -159,13 +228,19 @@ sr_json_check_text (const char  *data,
                                    data[end] == '+' || data[end] == '-'))
                 end++;
               token = g_strndup (data + start, MIN (end - start, 400));
-              if (!isfinite (g_ascii_strtod (token, NULL)))
-                too_big = TRUE;
+              if (!isfinite (g_ascii_strtod (token, NULL)) && !too_big)
+                {
+                  too_big = TRUE;
+                  big_field = path_field (&path, depth);
+                }
               i = end - 1;
               continue;
             }
-          if (!integer_fits (data + start, i + 1 - start, negative))
-            too_big = TRUE;
+          if (!integer_fits (data + start, i + 1 - start, negative) && !too_big)
+            {
+              too_big = TRUE;
+              big_field = path_field (&path, depth);
+            }
           continue;
         }
 
@@ -173,6 +248,8 @@ sr_json_check_text (const char  *data,
         {
         case '"':
           in_string = TRUE;
+          string_has_nul = FALSE;
+          string_start = i;
           break;
         case '[':
         case '{':
@@ -182,10 +259,16 @@ sr_json_check_text (const char  *data,
                             "message nests deeper than %d levels", SR_RPC_MAX_DEPTH);
               return FALSE;
             }
+          path.name[depth] = NULL;
           break;
         case ']':
         case '}':
-          depth--;
+          if (--depth == 0 && !only_space_after (data, i + 1, len))
+            {
+              sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                            "a frame holds one JSON value, and this one has more after it");
+              return FALSE;
+            }
           break;
         default:
           break;
@@ -194,14 +277,14 @@ sr_json_check_text (const char  *data,
 
   if (too_big)
     {
-      sr_set_error (error, SR_ERROR_INVALID_PARAMS, NULL,
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, big_field,
                     "a number is out of range");
       return FALSE;
     }
 
   if (has_nul)
     {
-      sr_set_error (error, SR_ERROR_INVALID_PARAMS, NULL,
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, nul_field,
                     "text may not contain NUL characters");
       return FALSE;
     }

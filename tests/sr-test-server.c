@@ -684,8 +684,9 @@ sr_test_raw_read (GSocketConnection *connection)
   return json_object_ref (json_node_get_object (node));
 }
 
-const char *
-sr_test_error_reason (JsonObject *response)
+static const char *
+error_data_string (JsonObject *response,
+                   const char *name)
 {
   JsonObject *error;
   JsonObject *data;
@@ -694,7 +695,20 @@ sr_test_error_reason (JsonObject *response)
     return NULL;
   error = json_object_get_object_member (response, "error");
   data = json_object_get_object_member (error, "data");
-  return data ? json_object_get_string_member (data, "reason") : NULL;
+  return data && json_object_has_member (data, name) ?
+         json_object_get_string_member (data, name) : NULL;
+}
+
+const char *
+sr_test_error_reason (JsonObject *response)
+{
+  return error_data_string (response, "reason");
+}
+
+const char *
+sr_test_error_field (JsonObject *response)
+{
+  return error_data_string (response, "field");
 }
 
 gint64

@@ -128,6 +128,8 @@ void          sr_test_raw_send_frame       (GSocketConnection *connection,
 JsonObject   *sr_test_raw_read             (GSocketConnection *connection);
 /* The reason word of an error response, or NULL. */
 const char   *sr_test_error_reason         (JsonObject   *response);
+/* Its data.field, or NULL. */
+const char   *sr_test_error_field          (JsonObject   *response);
 gint64        sr_test_error_code           (JsonObject   *response);
 
 /* Rows in @table of a test database. */

@@ -304,7 +304,8 @@ raw_signed_in (const char *email)
 static void
 expect_raw_invalid (GSocketConnection *raw,
                     const char        *method,
-                    const char        *params)
+                    const char        *params,
+                    const char        *field)
 {
   g_autoptr(JsonObject) reply = raw_call (raw, method, params);
 
@@ -312,6 +313,9 @@ expect_raw_invalid (GSocketConnection *raw,
                  " (expected -32602)", method, params, sr_test_error_code (reply));
   ck_assert_msg (g_strcmp0 (sr_test_error_reason (reply), "invalid_params") == 0,
                  "%s %s: reason %s", method, params, sr_test_error_reason (reply));
+  ck_assert_msg (g_strcmp0 (sr_test_error_field (reply), field) == 0,
+                 "%s %s: field %s, expected %s", method, params,
+                 sr_test_error_field (reply), field);
 }
 
 /* --- roles -------------------------------------------------------------------------- */
@@ -934,10 +938,11 @@ START_TEST (test_nul_in_name)
   /* Sent as raw JSON text: json-glib on the client would cut the string at the NUL. */
   expect_raw_invalid (raw, "users.create",
                       "{\"email\":\"nul@mumbai.test\",\"name\":\"Nul\\u0000Byte\","
-                      "\"role\":\"sales\",\"branch_id\":1,\"password\":\"" NEW_PASSWORD "\"}");
-  expect_raw_invalid (raw, "branches.create", "{\"name\":\"Nul\\u0000Branch\",\"city\":\"\"}");
+                      "\"role\":\"sales\",\"branch_id\":1,\"password\":\"" NEW_PASSWORD "\"}", "name");
+  expect_raw_invalid (raw, "branches.create", "{\"name\":\"Nul\\u0000Branch\",\"city\":\"\"}",
+                      "name");
   expect_raw_invalid (raw, "users.update",
-                      "{\"id\":3,\"changes\":{\"name\":\"Nul\\u0000Name\"}}");
+                      "{\"id\":3,\"changes\":{\"name\":\"Nul\\u0000Name\"}}", "changes.name");
 
   ck_assert_int_eq (count_rows ("users"), 6);
   ck_assert_int_eq (count_rows ("branches"), 2);
@@ -1034,8 +1039,8 @@ START_TEST (test_huge_integers)
       g_autofree char *update = g_strdup_printf ("{\"id\":%s,\"changes\":{\"name\":\"Wrapped\"}}",
                                                  huge[i]);
 
-      expect_raw_invalid (raw, "users.create", create);
-      expect_raw_invalid (raw, "users.update", update);
+      expect_raw_invalid (raw, "users.create", create, "branch_id");
+      expect_raw_invalid (raw, "users.update", update, "id");
     }
 
   ck_assert_int_eq (count_rows ("users"), 6);

@@ -344,6 +344,67 @@ START_TEST (test_refuse_nul_escape)
 }
 END_TEST
 
+/* The data.field of a request refused for a value the parser cannot hold. */
+static char *
+refused_field (const char *text)
+{
+  g_autoptr(SrRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) id = NULL;
+
+  ck_assert_msg (!sr_rpc_parse_request (text, strlen (text), &request, &id, &error),
+                 "accepted: %s", text);
+  ck_assert_msg (g_error_matches (error, SR_ERROR, SR_ERROR_INVALID_PARAMS), "%s: %s", text,
+                 error->message);
+  return g_strdup (sr_error_get_field (error));
+}
+
+#define REQUEST(params) "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":" params "}"
+
+/* A NUL or a number out of range names its parameter, as every invalid_params does
+ * (PROTOCOL.md section 2), however deep it sits. */
+START_TEST (test_refusal_names_field)
+{
+  static const struct {
+    const char *params;
+    const char *field;
+  } cases[] = {
+    { "{\"name\":\"a\\u0000b\"}", "name" },
+    { "{\"limit\":5,\"filter\":{\"status\":\"sold\",\"text\":\"x\\u0000\"}}", "filter.text" },
+    { "{\"id\":1,\"changes\":{\"notes\" : \"\\u0000\"}}", "changes.notes" },
+    { "{\"filter\":{\"status\":[\"sold\",\"\\u0000\"]}}", "filter.status" },
+    { "{\"limit\":99999999999999999999}", "limit" },
+    { "{\"op\":{\"price_pct\":1e999}}", "op.price_pct" },
+    /* In a member name: the object holding it. */
+    { "{\"changes\":{\"a\\u0000\":1}}", "changes" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf (REQUEST ("%s"), cases[i].params);
+      g_autofree char *field = refused_field (text);
+
+      ck_assert_msg (g_strcmp0 (field, cases[i].field) == 0, "%s: field %s, expected %s",
+                     text, field ? field : "(none)", cases[i].field);
+    }
+}
+END_TEST
+
+/* One frame, one JSON value: a second object after the first is refused, not dropped;
+ * white space around the one value is fine. */
+START_TEST (test_refuse_two_values)
+{
+  g_autoptr(SrRequest) request = NULL;
+
+  refuse_without_id (REQUEST ("{}") " " REQUEST ("{}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{}") REQUEST ("{}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{}") "[]", SR_ERROR_PARSE_ERROR);
+  refuse_without_id ("[" REQUEST ("{}") "]{}", SR_ERROR_PARSE_ERROR);
+  request = accept (" \r\n\t" REQUEST ("{}") " \n");
+  ck_assert_str_eq (request->method, "x");
+}
+END_TEST
+
 START_TEST (test_refuse_deep_nesting)
 {
   g_autoptr(GString) open = g_string_new (NULL);
@@ -747,6 +808,8 @@ rpc_suite (void)
   tcase_add_test (tc, test_refuse_bad_method);
   tcase_add_test (tc, test_refuse_bad_params);
   tcase_add_test (tc, test_refuse_nul_escape);
+  tcase_add_test (tc, test_refusal_names_field);
+  tcase_add_test (tc, test_refuse_two_values);
   tcase_add_test (tc, test_refuse_deep_nesting);
   tcase_add_loop_test (tc, test_refuse_int_overflow, 0, G_N_ELEMENTS (overflowing));
   suite_add_tcase (s, tc);
