@@ -1065,17 +1065,21 @@ save_action (GtkWidget  *widget,
  * History.
  */
 
+/* The path of a history entry; a sale's status changes come as "direct" with sale_id. */
 static char *
-via_text (const char *via)
+via_text (JsonObject *entry)
 {
+  const char *via = json_object_get_string_member_with_default (entry, "via", NULL);
+  gint64 sale_id = json_object_get_int_member_with_default (entry, "sale_id", 0);
+
+  if (sale_id > 0)
+    return g_strdup_printf (_("Sale #%lld"), (long long) sale_id);
   if (via == NULL || g_str_equal (via, "direct"))
     return g_strdup (_("Edited directly"));
   if (g_str_has_prefix (via, "edit:"))
     return g_strdup_printf (_("Approved proposal #%s"), via + 5);
   if (g_str_has_prefix (via, "bulk:"))
     return g_strdup_printf (_("Bulk update #%s"), via + 5);
-  if (g_str_has_prefix (via, "sale:"))
-    return g_strdup_printf (_("Sale #%s"), via + 5);
   return g_strdup (via);
 }
 
@@ -1088,7 +1092,7 @@ history_row (JsonObject *entry)
   g_autoptr(GDateTime) at = g_date_time_new_from_iso8601 (json_object_get_string_member (entry, "at"), NULL);
   g_autoptr(GDateTime) local = at ? g_date_time_to_local (at) : NULL;
   g_autofree char *when = local ? g_date_time_format (local, "%e %b %Y, %H:%M") : g_strdup ("");
-  g_autofree char *via = via_text (json_object_get_string_member_with_default (entry, "via", NULL));
+  g_autofree char *via = via_text (entry);
   g_autofree char *subtitle = NULL;
   g_autoptr(GString) title = g_string_new (NULL);
   const char *who;

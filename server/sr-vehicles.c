@@ -512,6 +512,22 @@ sr_vehicles_update (SrDb    *db,
 static const char sql_history_visible[] =
   "SELECT 1 FROM vehicles v WHERE v.id = $1";
 
+/* PROTOCOL.md allows three paths: "direct", "edit:<id>" and "bulk:<id>". The log also
+ * records "sale:<id>" for the status changes a sale makes; those are the seller's own
+ * direct acts, so they go out as "direct" with the sale's id beside them. */
+static void
+set_via (JsonObject *item,
+         const char *via)
+{
+  if (g_str_has_prefix (via, "sale:"))
+    {
+      json_object_set_string_member (item, "via", "direct");
+      json_object_set_int_member (item, "sale_id", g_ascii_strtoll (via + 5, NULL, 10));
+      return;
+    }
+  json_object_set_string_member (item, "via", via);
+}
+
 static const char sql_history[] =
   "SELECT l.seq, to_json(l.at) #>> '{}', l.user_id, u.name, l.op, l.changes::text, l.via"
   "  FROM change_log l LEFT JOIN users u ON u.id = l.user_id"
@@ -597,7 +613,7 @@ sr_vehicles_history (SrDb    *db,
           json_object_unref (fields);
         }
       json_object_set_member (item, "changes", changes ? changes : sr_json_node_empty ());
-      json_object_set_string_member (item, "via", PQgetvalue (result, i, 6));
+      set_via (item, PQgetvalue (result, i, 6));
       json_array_add_object_element (items, item);
     }
 

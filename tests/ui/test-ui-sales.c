@@ -375,6 +375,14 @@ export_receipt (gint64 sale_id)
 
 /* --- tests -------------------------------------------------------------------------- */
 
+static gboolean
+has_two_rows (gpointer data)
+{
+  GtkWidget *first = gtk_widget_get_first_child (data);
+
+  return first != NULL && gtk_widget_get_next_sibling (first) != NULL;
+}
+
 START_TEST (test_reserve_and_complete)
 {
   g_autofree char *shot = NULL;
@@ -448,10 +456,29 @@ START_TEST (test_reserve_and_complete)
   }
   shot = sr_ui_screenshot (GTK_WIDGET (page), "sale-sold-page");
   g_clear_pointer (&shot, g_free);
+
+  /* The vehicle's history names the sale as the path of both status changes. */
+  sale_id = sr_test_query_int (dbname, "SELECT id FROM sales");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (sr_ui_child (GTK_WIDGET (page), SR_TYPE_VEHICLE_PAGE,
+                                                                      "view_stack")), "history");
+  {
+    GtkWidget *history = sr_ui_child (GTK_WIDGET (page), SR_TYPE_VEHICLE_PAGE, "history_list");
+    g_autofree char *path = g_strdup_printf (" · Sale #%" G_GINT64_FORMAT, sale_id);
+    GtkWidget *latest;
+    const char *subtitle;
+
+    sr_ui_wait_until (has_two_rows, history);
+    latest = gtk_widget_get_first_child (history);
+    subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (latest));
+    ck_assert_msg (g_str_has_suffix (subtitle, path), "history says %s", subtitle);
+    ck_assert_msg (strstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (latest)), "Sold") != NULL,
+                   "history says %s", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (latest)));
+    subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (gtk_widget_get_next_sibling (latest)));
+    ck_assert_msg (g_str_has_suffix (subtitle, path), "history says %s", subtitle);
+  }
   gtk_window_destroy (GTK_WINDOW (page));
 
   /* The Sales page lists it, with its receipt number and status. */
-  sale_id = sr_test_query_int (dbname, "SELECT id FROM sales");
   row_name = g_strdup_printf ("sale-%" G_GINT64_FORMAT, sale_id);
   sales = sr_ui_page (window, "sales");
   ck_assert (SR_IS_SALES_PAGE (sales));
