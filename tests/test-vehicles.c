@@ -1370,7 +1370,18 @@ exec_fails (const char *sql)
   g_autoptr(GError) error = NULL;
 
   ck_assert_msg (!sr_test_pg_exec (sr_test_cluster (), dbname, sql, &error),
-                 "the application role may run: %s", sql);
+                 "allowed: %s", sql);
+}
+
+/* Refused by the log's own trigger, whoever runs it. */
+static void
+exec_refused_as_append_only (const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+
+  ck_assert_msg (!sr_test_pg_exec (sr_test_cluster (), dbname, sql, &error), "allowed: %s", sql);
+  ck_assert_msg (strstr (error->message, "change_log is append-only") != NULL, "%s: %s", sql,
+                 error->message);
 }
 
 START_TEST (test_change_log_append_only)
@@ -1397,6 +1408,13 @@ START_TEST (test_change_log_append_only)
   exec_fails ("SET ROLE showroom_app; TRUNCATE change_log CASCADE");
   exec_fails ("SET ROLE showroom_app; INSERT INTO change_log (seq, entity, entity_id, op, changes)"
               " VALUES (999999, 'vehicle', 1, 'delete', '{}')");
+
+  /* Nor may the tables' owner, here a superuser in psql: history is not rewritten, not
+   * even where no row matches. */
+  exec_refused_as_append_only ("DELETE FROM change_log");
+  exec_refused_as_append_only ("DELETE FROM change_log WHERE seq < 0");
+  exec_refused_as_append_only ("UPDATE change_log SET via = 'forged' WHERE entity = 'vehicle'");
+  exec_refused_as_append_only ("TRUNCATE change_log CASCADE");
 
   ck_assert_int_eq (count_changes (), changes);
   after = sr_test_call_okf (manager, "vehicles.history", "{\"id\":%" G_GINT64_FORMAT "}", id);
