@@ -110,6 +110,26 @@ path_field (const Path *path,
   return g_string_free (field, FALSE);
 }
 
+/* The first NUL escape: the parameter it is in, or else the request's own member
+ * ("method", "id") it is in. */
+static void
+note_nul (const Path  *path,
+          int          depth,
+          gboolean    *seen,
+          char       **field,
+          char       **member)
+{
+  if (*seen)
+    return;
+
+  *seen = TRUE;
+  *field = path_field (path, depth);
+  if (*field == NULL && depth >= 1 && path->name[1] != NULL &&
+      !(path->name_len[1] == strlen ("params") &&
+        memcmp (path->name[1], "params", path->name_len[1]) == 0))
+    *member = g_strndup (path->name[1], path->name_len[1]);
+}
+
 static gboolean
 only_space_after (const char *data,
                   gsize       i,
@@ -123,9 +143,9 @@ only_space_after (const char *data,
 
 /* One pass over the raw text: UTF-8, nesting depth outside strings, one JSON value per
  * frame (json-glib would read the first of two and drop the second), and "\u0000"
- * inside strings. A NUL escape or a number out of range is a parameter problem rather
- * than a syntax one, so it is reported as invalid_params, naming the parameter, once
- * the text is known to be well formed. */
+ * inside strings. A NUL escape or a number out of range is not a syntax problem: it is
+ * reported once the text is known to be well formed, as invalid_params naming the
+ * parameter, or as invalid_request naming the request's member ("method"). */
 gboolean
 sr_json_check_text (const char  *data,
                     gsize        len,
@@ -135,7 +155,9 @@ sr_json_check_text (const char  *data,
   gboolean has_nul = FALSE;
   gboolean string_has_nul = FALSE;
   gboolean too_big = FALSE;
+  gboolean nul_seen = FALSE;
   g_autofree char *nul_field = NULL;
+  g_autofree char *nul_member = NULL;
   g_autofree char *big_field = NULL;
   gsize string_start = 0;
   Path path = { { NULL } };
@@ -198,13 +220,13 @@ sr_json_check_text (const char  *data,
               if (next < len && data[next] == ':' && depth >= 1)
                 {
                   /* A member name: the values that follow are under it. */
-                  if (string_has_nul && nul_field == NULL)
-                    nul_field = path_field (&path, depth - 1);
+                  if (string_has_nul)
+                    note_nul (&path, depth - 1, &nul_seen, &nul_field, &nul_member);
                   path.name[depth] = data + string_start + 1;
                   path.name_len[depth] = i - string_start - 1;
                 }
-              else if (string_has_nul && nul_field == NULL)
-                nul_field = path_field (&path, depth);
+              else if (string_has_nul)
+                note_nul (&path, depth, &nul_seen, &nul_field, &nul_member);
             }
           continue;
         }
@@ -282,6 +304,12 @@ sr_json_check_text (const char  *data,
       return FALSE;
     }
 
+  if (has_nul && nul_member != NULL)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, nul_member,
+                    "%s may not contain NUL characters", nul_member);
+      return FALSE;
+    }
   if (has_nul)
     {
       sr_set_error (error, SR_ERROR_INVALID_PARAMS, nul_field,
@@ -499,7 +527,8 @@ sr_rpc_parse_request (const char  *data,
 
   /* A NUL escape only shows once the rest is known to parse; hold that error back. */
   if (!sr_json_check_text (data, len, &text_error) &&
-      !g_error_matches (text_error, SR_ERROR, SR_ERROR_INVALID_PARAMS))
+      !g_error_matches (text_error, SR_ERROR, SR_ERROR_INVALID_PARAMS) &&
+      !g_error_matches (text_error, SR_ERROR, SR_ERROR_INVALID_REQUEST))
     {
       g_propagate_error (error, g_steal_pointer (&text_error));
       return FALSE;

@@ -339,6 +339,18 @@ START_TEST (test_refuse_nul_escape)
   /* In a member name too: the C string would be cut there just the same. */
   refuse_with_id ("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":{\"a\\u0000\":1}}",
                   SR_ERROR_INVALID_PARAMS, seven);
+  /* Outside params: the request itself is malformed, and says where. */
+  {
+    g_autoptr(SrRequest) request = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) id = NULL;
+    const char *text = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\\u0000x\",\"params\":{}}";
+
+    ck_assert (!sr_rpc_parse_request (text, strlen (text), &request, &id, &error));
+    ck_assert (g_error_matches (error, SR_ERROR, SR_ERROR_INVALID_REQUEST));
+    ck_assert_str_eq (sr_error_get_field (error), "method");
+    ck_assert (id != NULL && json_node_equal (id, seven));
+  }
   /* Broken JSON stays a parse error even with a NUL escape in it. */
   refuse_without_id ("{\"jsonrpc\":\"2.0\",\"id\":7,\"params\":{\"s\":\"\\u0000\"", SR_ERROR_PARSE_ERROR);
 }
