@@ -2,7 +2,8 @@
 # build-aux/test.sh: the one test command, locally and in CI (.ci/run).
 #
 # Installs what is missing (Debian 12, apt-get; sudo when not root), builds build/ and
-# runs every test suite but fuzz there, then builds build-sanitize/ with clang, ASan and
+# runs every test suite but fuzz there, the C unit tests again under valgrind (a memory
+# error or a definite leak fails them), then builds build-sanitize/ with clang, ASan and
 # UBSan and runs the same tests under the asan setup (all but the suites of the GTK app,
 # ui and client: GTK's caches read as leaks, and its models allocate too much for the
 # slow unwinding), then the libFuzzer targets (about 20 s each).
@@ -56,12 +57,17 @@ sr_install_missing "${SR_PACKAGES[@]}"
 sr_say "building build/"
 if sr_meson_setup build -Dtests=true && ninja -C build; then
   run_tests default build --no-suite fuzz --num-processes 2
+  if command -v valgrind >/dev/null 2>&1; then
+    run_tests valgrind build --setup=valgrind --suite memcheck --num-processes 2
+  else
+    printf 'valgrind not found: the memcheck run was skipped\n' >>"$work/notes"
+  fi
 else
   step_failed "building build/"
 fi
 
 if [[ ${SR_TEST_QUICK:-0} == 1 ]]; then
-  printf 'sanitizer build and fuzz targets skipped (SR_TEST_QUICK=1)\n' >"$work/notes"
+  printf 'sanitizer build and fuzz targets skipped (SR_TEST_QUICK=1)\n' >>"$work/notes"
 else
   sr_say "building build-sanitize/ (clang, ASan + UBSan, fuzz targets)"
   if CC=clang sr_meson_setup build-sanitize -Dtests=true -Dfuzzing=true \
