@@ -82,6 +82,8 @@ static void
 drain (SrFrameReader *self)
 {
   reader_ref (self);
+  /* Replies to a read's worth of pipelined requests go out together. */
+  sr_frame_writer_hold_all ();
 
   while (!self->dead && !self->paused && !self->finished)
     {
@@ -98,6 +100,7 @@ drain (SrFrameReader *self)
       self->func (frame, error, self->user_data);
     }
 
+  sr_frame_writer_release_all ();
   if (!self->dead && !self->paused && !self->finished)
     read_more (self);
 
@@ -208,8 +211,25 @@ struct _SrFrameWriter
   gpointer            drained_data;
   guint               failed : 1;
   guint               dead : 1;
-  guint               corked : 1;
+  guint               held : 1;      /* in this thread's hold list */
 };
+
+/* Writes held on this thread: a nesting depth and the writers with frames waiting. */
+typedef struct {
+  guint      depth;
+  GPtrArray *writers;
+} Hold;
+
+static void
+hold_free (gpointer data)
+{
+  Hold *hold = data;
+
+  g_ptr_array_unref (hold->writers);
+  g_free (hold);
+}
+
+static GPrivate hold_key = G_PRIVATE_INIT (hold_free);
 
 static SrFrameWriter *
 writer_ref (SrFrameWriter *self)
@@ -264,6 +284,16 @@ maybe_drained (SrFrameWriter *self)
 
   self->drained_func = NULL;
   func (self->drained_data);
+}
+
+static gboolean
+drained_idle_cb (gpointer user_data)
+{
+  SrFrameWriter *self = user_data;
+
+  if (!self->dead && !self->failed)
+    maybe_drained (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -379,12 +409,19 @@ write_queued (SrFrameWriter *self)
 {
   guint n;
 
-  if (self->in_flight != NULL || self->failed || self->dead || self->corked ||
+  if (self->in_flight != NULL || self->failed || self->dead || self->held ||
       g_queue_is_empty (&self->queue))
     return;
 
   if (write_now (self))
-    return;
+    {
+      /* Emptied straight away: whoever waits for that hears it from the main loop, not
+       * from inside the push (its owner may be closing the connection). */
+      if (self->drained_func != NULL)
+        g_idle_add_full (G_PRIORITY_DEFAULT, drained_idle_cb, writer_ref (self),
+                         (GDestroyNotify) writer_unref);
+      return;
+    }
 
   n = fill_vectors (self);
   self->in_flight = g_ptr_array_new_full (n, (GDestroyNotify) g_bytes_unref);
@@ -399,6 +436,8 @@ void
 sr_frame_writer_push_framed (SrFrameWriter *self,
                              GBytes        *framed)
 {
+  Hold *hold;
+
   g_return_if_fail (self != NULL);
   g_return_if_fail (framed != NULL);
 
@@ -407,6 +446,17 @@ sr_frame_writer_push_framed (SrFrameWriter *self,
 
   self->queued_bytes += g_bytes_get_size (framed);
   g_queue_push_tail (&self->queue, g_bytes_ref (framed));
+
+  hold = g_private_get (&hold_key);
+  if (hold != NULL && hold->depth > 0)
+    {
+      if (!self->held)
+        {
+          self->held = TRUE;
+          g_ptr_array_add (hold->writers, writer_ref (self));
+        }
+      return;
+    }
 
   write_queued (self);
 }
@@ -428,13 +478,42 @@ sr_frame_writer_push (SrFrameWriter *self,
 }
 
 void
-sr_frame_writer_set_corked (SrFrameWriter *self,
-                            gboolean       corked)
+sr_frame_writer_hold_all (void)
 {
-  g_return_if_fail (self != NULL);
+  Hold *hold = g_private_get (&hold_key);
 
-  self->corked = corked != FALSE;
-  write_queued (self);
+  if (hold == NULL)
+    {
+      hold = g_new0 (Hold, 1);
+      hold->writers = g_ptr_array_new ();
+      g_private_set (&hold_key, hold);
+    }
+  hold->depth++;
+}
+
+void
+sr_frame_writer_release_all (void)
+{
+  Hold *hold = g_private_get (&hold_key);
+  g_autoptr(GPtrArray) writers = NULL;
+
+  g_return_if_fail (hold != NULL && hold->depth > 0);
+
+  if (--hold->depth > 0 || hold->writers->len == 0)
+    return;
+
+  /* Each writer may be freed by its owner meanwhile: the list holds a reference, and a
+   * dead writer writes nothing. */
+  writers = g_steal_pointer (&hold->writers);
+  hold->writers = g_ptr_array_new ();
+  for (guint i = 0; i < writers->len; i++)
+    {
+      SrFrameWriter *self = g_ptr_array_index (writers, i);
+
+      self->held = FALSE;
+      write_queued (self);
+      writer_unref (self);
+    }
 }
 
 gsize

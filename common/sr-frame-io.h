@@ -1,10 +1,11 @@
 /* sr-frame-io.h: frames over GIO streams, shared by the server's sessions and the
  * client connection.
  *
- * The reader pulls bytes asynchronously and hands out whole frames. The writer writes a
- * frame at once when nothing is waiting and the socket takes it (no main-loop round);
- * otherwise frames queue and everything queued goes in one vectored write, so a burst
- * of responses or events costs one syscall rather than one per frame.
+ * The reader pulls bytes asynchronously and hands out whole frames. The writer writes
+ * at once when nothing is waiting and the socket takes it (no main-loop round);
+ * otherwise frames queue and everything queued goes in one vectored write. A burst of
+ * responses or events is held and written together (sr_frame_writer_hold_all()), so it
+ * costs one syscall per connection rather than one per frame.
  */
 #pragma once
 
@@ -47,10 +48,12 @@ void           sr_frame_writer_push       (SrFrameWriter     *self,
  * as the live feed does for every subscriber of an audience. */
 void           sr_frame_writer_push_framed (SrFrameWriter    *self,
                                             GBytes           *framed);
-/* While corked, frames only queue; uncorking writes them together (one vectored
- * write for a batch of events rather than one write each). */
-void           sr_frame_writer_set_corked (SrFrameWriter    *self,
-                                           gboolean          corked);
+/* Between these, frames pushed on this thread to any writer only queue; the last
+ * release writes each writer's queue in one vectored write. Around a batch of work
+ * (a read's pipelined requests, a batch of database results, a batch of events), so
+ * it costs one write per connection rather than one per frame. They nest. */
+void           sr_frame_writer_hold_all   (void);
+void           sr_frame_writer_release_all (void);
 /* Bytes queued and not yet written: what a slow reader has let pile up. */
 gsize          sr_frame_writer_get_queued (SrFrameWriter     *self);
 /* Bytes written so far: whether a reader is making progress at all. */

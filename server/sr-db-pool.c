@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sr-db-pool.h"
+#include "sr-frame-io.h"
 #include "sr-error.h"
 
 #define MAX_ATTEMPTS 4
@@ -669,6 +670,8 @@ done_cb (gpointer user_data)
 
   g_atomic_int_set (&self->signaled, 0);
 
+  /* The replies of a batch go to each connection in one write. */
+  sr_frame_writer_hold_all ();
   while ((job = g_async_queue_try_pop (self->done)) != NULL)
     {
       if (job->result != NULL)
@@ -678,6 +681,7 @@ done_cb (gpointer user_data)
         g_task_return_error (job->task, g_steal_pointer (&job->error));
       job_free (job);
     }
+  sr_frame_writer_release_all ();
 
   return G_SOURCE_REMOVE;
 }

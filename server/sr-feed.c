@@ -21,6 +21,7 @@
 #include "sr-error.h"
 #include "sr-feed.h"
 #include "sr-frame.h"
+#include "sr-frame-io.h"
 #include "sr-records.h"
 #include "sr-rpc.h"
 #include "sr-session.h"
@@ -274,18 +275,6 @@ subscription_free (Subscription *subscription)
 }
 
 static void
-set_corked (SrFeed   *self,
-            gboolean  corked)
-{
-  GHashTableIter iter;
-  SrSession *session;
-
-  g_hash_table_iter_init (&iter, self->subscribers);
-  while (g_hash_table_iter_next (&iter, (gpointer *) &session, NULL))
-    sr_session_set_corked (session, corked);
-}
-
-static void
 deliver (SrFeed *self,
          Change *change)
 {
@@ -347,12 +336,8 @@ fetch_done_cb (GObject      *object,
     }
   else
     {
-      /* A single change is written to each subscriber at once; several read together
-       * go to each in one write. */
-      gboolean batch = fetch->changes->len > 1;
-
-      if (batch)
-        set_corked (self, TRUE);
+      /* Changes read together go to each subscriber in one write. */
+      sr_frame_writer_hold_all ();
       for (guint i = 0; i < fetch->changes->len; i++)
         {
           Change *change = g_ptr_array_index (fetch->changes, i);
@@ -360,8 +345,7 @@ fetch_done_cb (GObject      *object,
           deliver (self, change);
           self->seq = change->seq;
         }
-      if (batch)
-        set_corked (self, FALSE);
+      sr_frame_writer_release_all ();
       more = fetch->changes->len == fetch->limit;
     }
 

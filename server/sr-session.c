@@ -395,14 +395,6 @@ sr_session_deliver (SrSession *self,
   push_framed (self, frame);
 }
 
-void
-sr_session_set_corked (SrSession *self,
-                       gboolean   corked)
-{
-  if (self->writer != NULL && !self->closed)
-    sr_frame_writer_set_corked (self->writer, corked);
-}
-
 /* Faults are logged here with a reference the client gets too; their text (which may
  * hold SQL) never leaves the server. */
 static GError *

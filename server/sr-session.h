@@ -60,8 +60,5 @@ void        sr_session_end_replay     (SrSession     *self,
 void        sr_session_deliver        (SrSession     *self,
                                        gint64         seq,
                                        GBytes        *frame);
-/* Around a batch of events: they go out in one write rather than one write each. */
-void        sr_session_set_corked     (SrSession     *self,
-                                       gboolean       corked);
 
 G_END_DECLS

@@ -2,7 +2,7 @@
  * any split of the byte stream gives the same frames, the length limits are enforced on
  * the header alone, and a failed stream stays failed. The frame writer, over a real
  * loopback socket, delivers every frame whole and in order whether it is written at
- * once, in part, corked or later. */
+ * once, in part, held or later. */
 #define G_LOG_DOMAIN "test-frame"
 
 #include "config.h"
@@ -586,7 +586,7 @@ wire_close (Wire *wire)
 static gboolean
 wire_timeout_cb (gpointer user_data)
 {
-  ck_abort_msg ("the frames did not arrive");
+  ck_abort_msg ("the frames were not delivered, or the writer never said it was drained");
   return G_SOURCE_REMOVE;
 }
 
@@ -609,8 +609,8 @@ wire_push (Wire   *wire,
 }
 
 /* Small frames go out at once, large ones fill the socket's buffer and finish later,
- * corked ones wait for the cork to lift: the reader gets them all, whole, in order, and
- * the writer's counts add up. */
+ * held ones wait for the release: the reader gets them all, whole, in order, and the
+ * writer's counts add up. */
 START_TEST (test_writer_keeps_order)
 {
   Wire wire;
@@ -630,10 +630,10 @@ START_TEST (test_writer_keeps_order)
 
   for (guint i = 0; i < 16; i++)
     wire_push (&wire, g_ptr_array_index (bodies, i));
-  sr_frame_writer_set_corked (wire.writer, TRUE);
+  sr_frame_writer_hold_all ();
   for (guint i = 16; i < 32; i++)
     wire_push (&wire, g_ptr_array_index (bodies, i));
-  sr_frame_writer_set_corked (wire.writer, FALSE);
+  sr_frame_writer_release_all ();
   ck_assert_uint_gt (sr_frame_writer_get_queued (wire.writer), 0);
 
   wire.expected = 32;
@@ -641,12 +641,14 @@ START_TEST (test_writer_keeps_order)
   wire_run (&wire);
   ck_assert_uint_eq (wire.received->len, 32);
 
-  /* Pushed while nothing waits: the writer starts on them straight away. */
-  sr_frame_writer_set_corked (wire.writer, TRUE);
+  /* Held, nested: nothing goes out before the outer release. */
+  sr_frame_writer_hold_all ();
+  sr_frame_writer_hold_all ();
   for (guint i = 32; i < 40; i++)
     wire_push (&wire, g_ptr_array_index (bodies, i));
+  sr_frame_writer_release_all ();
   ck_assert_uint_gt (sr_frame_writer_get_queued (wire.writer), 0);
-  sr_frame_writer_set_corked (wire.writer, FALSE);
+  sr_frame_writer_release_all ();
   for (guint i = 40; i < bodies->len; i++)
     wire_push (&wire, g_ptr_array_index (bodies, i));
 
@@ -665,6 +667,30 @@ START_TEST (test_writer_keeps_order)
   ck_assert_uint_eq (sr_frame_writer_get_queued (wire.writer), 0);
   ck_assert_uint_eq (sr_frame_writer_get_written (wire.writer), total);
   ck_assert_uint_eq (wire.n_failed, 0);
+  wire_close (&wire);
+}
+END_TEST
+
+/* A connection closing after its last reply (an oversize frame's error, say) waits to
+ * hear that the reply is out: it must hear it when the reply was held and then written
+ * straight away, and not from inside the release. */
+START_TEST (test_writer_drained_after_release)
+{
+  Wire wire;
+  g_autoptr(GBytes) body = make_body (3, 100);
+
+  wire_open (&wire);
+  sr_frame_writer_hold_all ();
+  wire_push (&wire, body);
+  sr_frame_writer_when_drained (wire.writer, wire_drained_cb, &wire);
+  ck_assert (!wire.drained);
+  sr_frame_writer_release_all ();
+  ck_assert (!wire.drained);
+  ck_assert_uint_eq (sr_frame_writer_get_queued (wire.writer), 0);
+
+  wire_run (&wire);
+  ck_assert (wire.drained);
+  ck_assert_uint_eq (sr_frame_writer_get_written (wire.writer), 104);
   wire_close (&wire);
 }
 END_TEST
@@ -742,6 +768,7 @@ frame_suite (void)
   tc = tcase_create ("writer");
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_writer_keeps_order);
+  tcase_add_test (tc, test_writer_drained_after_release);
   tcase_add_test (tc, test_writer_reports_failure_later);
   suite_add_tcase (s, tc);
 

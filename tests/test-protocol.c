@@ -116,8 +116,8 @@ START_TEST (test_bad_json_keeps_connection)
     "not json at all",
     "{\"a\":1} trailing",
     /* Two requests in one frame: neither is served, the second not dropped silently. */
-    "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"} "
-    "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\"}",
+    ("{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"ping\"} "
+     "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"ping\"}"),
   };
   g_autoptr(GSocketConnection) raw = raw_after_hello ();
   static const guint8 invalid_utf8[] = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\",\"x\":\"\xff\xfe\"}";

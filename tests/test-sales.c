@@ -588,7 +588,6 @@ START_TEST (test_concurrent_reservations)
   JsonNode *results[N_RESERVERS];
   GError *errors[N_RESERVERS];
   g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
-  g_autofree char *text = NULL;
   g_autofree char *status = NULL;
   g_autofree char *via_sql = NULL;
   g_autofree char *version_sql = NULL;
