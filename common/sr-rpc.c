@@ -285,6 +285,12 @@ sr_json_check_text (const char  *data,
           break;
         case ']':
         case '}':
+          if (depth == 0)
+            {
+              sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                            "message closes a bracket it never opened");
+              return FALSE;
+            }
           if (--depth == 0 && !only_space_after (data, i + 1, len))
             {
               sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,

@@ -412,6 +412,10 @@ START_TEST (test_refuse_two_values)
   refuse_without_id (REQUEST ("{}") REQUEST ("{}"), SR_ERROR_PARSE_ERROR);
   refuse_without_id (REQUEST ("{}") "[]", SR_ERROR_PARSE_ERROR);
   refuse_without_id ("[" REQUEST ("{}") "]{}", SR_ERROR_PARSE_ERROR);
+  /* Closing what was never opened (found by the fuzzer: the scan's nesting went below
+   * zero). */
+  refuse_without_id ("}}\"a\":" REQUEST ("{}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{}") "]]]", SR_ERROR_PARSE_ERROR);
   request = accept (" \r\n\t" REQUEST ("{}") " \n");
   ck_assert_str_eq (request->method, "x");
 }
