@@ -35,14 +35,6 @@ static const char *const customer_fields[] = {
   "name", "phone", "email", "city", "status", "notes", "branch_id", NULL
 };
 
-static void
-format_id (char   *buffer,
-           gsize   size,
-           gint64  id)
-{
-  g_snprintf (buffer, size, "%" G_GINT64_FORMAT, id);
-}
-
 gboolean
 sr_param_date (JsonObject  *params,
                const char  *name,
@@ -242,31 +234,6 @@ customer_missing (gint64       id,
   sr_set_error (error, SR_ERROR_NOT_FOUND, field, "customer %" G_GINT64_FORMAT " not found", id);
 }
 
-/* The rows' first column, JSON text, as a page of items. */
-static JsonNode *
-page_of (PGresult  *result,
-         gint64     limit,
-         GError   **error)
-{
-  int n = MIN (PQntuples (result), limit);
-  JsonArray *items = json_array_sized_new (n);
-
-  for (int i = 0; i < n; i++)
-    {
-      JsonNode *item = sr_json_from_string (PQgetvalue (result, i, 0), -1, error);
-
-      if (item == NULL)
-        {
-          json_array_unref (items);
-          return NULL;
-        }
-      json_array_add_element (items, item);
-    }
-
-  return sr_page_new (items, n > 0 ? sr_db_get_int (result, n - 1, 1) : 0,
-                      PQntuples (result) > limit);
-}
-
 JsonNode *
 sr_customers_get (SrDb    *db,
                   SrCall  *call,
@@ -279,7 +246,7 @@ sr_customers_get (SrDb    *db,
   if (!sr_param_int (call->params, "id", TRUE, 1, G_MAXINT64, &id, error))
     return NULL;
 
-  format_id (id_text, sizeof id_text, id);
+  sr_db_format_int (id_text, sizeof id_text, id);
   result = sr_db_exec (db, sql_customer_get, 1, (const char *[]) { id_text }, error);
   if (result == NULL)
     return NULL;
@@ -346,9 +313,9 @@ sr_customers_list (SrDb    *db,
   if (text != NULL && *text != '\0')
     pattern = sr_like_pattern (text);
 
-  format_id (branch_text, sizeof branch_text, branch_id);
-  format_id (cursor_text, sizeof cursor_text, cursor);
-  format_id (limit_text, sizeof limit_text, limit + 1);
+  sr_db_format_int (branch_text, sizeof branch_text, branch_id);
+  sr_db_format_int (cursor_text, sizeof cursor_text, cursor);
+  sr_db_format_int (limit_text, sizeof limit_text, limit + 1);
   values[0] = branch_id != 0 ? branch_text : NULL;
   values[1] = statuses;
   values[2] = pattern;
@@ -359,7 +326,7 @@ sr_customers_list (SrDb    *db,
   if (result == NULL)
     return NULL;
 
-  return page_of (result, limit, error);
+  return sr_page_from_rows (result, limit, error);
 }
 
 static const char sql_customer_create[] =
@@ -387,7 +354,7 @@ sr_customers_create (SrDb    *db,
 
   node = json_node_init_object (json_node_alloc (), fields);
   text = sr_json_to_string (node, NULL);
-  format_id (branch_text, sizeof branch_text, call->actor.branch_id);
+  sr_db_format_int (branch_text, sizeof branch_text, call->actor.branch_id);
 
   if (!sr_db_begin (db, "direct", error))
     return NULL;
@@ -444,8 +411,8 @@ sr_customers_update (SrDb    *db,
 
   node = json_node_init_object (json_node_alloc (), checked);
   text = sr_json_to_string (node, NULL);
-  format_id (id_text, sizeof id_text, id);
-  format_id (version_text, sizeof version_text, version);
+  sr_db_format_int (id_text, sizeof id_text, id);
+  sr_db_format_int (version_text, sizeof version_text, version);
 
   if (!sr_db_begin (db, "direct", error))
     return NULL;
@@ -521,9 +488,9 @@ sr_followups_create (SrDb    *db,
       !sr_param_string (call->params, "note", FALSE, MAX_NOTE, &note, error))
     return NULL;
 
-  format_id (customer_text, sizeof customer_text, customer_id);
-  format_id (vehicle_text, sizeof vehicle_text, vehicle_id);
-  format_id (user_text, sizeof user_text, call->actor.id);
+  sr_db_format_int (customer_text, sizeof customer_text, customer_id);
+  sr_db_format_int (vehicle_text, sizeof vehicle_text, vehicle_id);
+  sr_db_format_int (user_text, sizeof user_text, call->actor.id);
 
   if (!sr_db_begin (db, "direct", error))
     return NULL;
@@ -628,11 +595,11 @@ sr_followups_list (SrDb    *db,
         return NULL;
     }
 
-  format_id (branch_text, sizeof branch_text, call->actor.branch_id);
-  format_id (customer_text, sizeof customer_text, customer_id);
-  format_id (user_text, sizeof user_text, call->actor.id);
-  format_id (cursor_text, sizeof cursor_text, cursor);
-  format_id (limit_text, sizeof limit_text, limit + 1);
+  sr_db_format_int (branch_text, sizeof branch_text, call->actor.branch_id);
+  sr_db_format_int (customer_text, sizeof customer_text, customer_id);
+  sr_db_format_int (user_text, sizeof user_text, call->actor.id);
+  sr_db_format_int (cursor_text, sizeof cursor_text, cursor);
+  sr_db_format_int (limit_text, sizeof limit_text, limit + 1);
   values[0] = call->actor.role != SR_ROLE_ADMIN ? branch_text : NULL;
   values[1] = statuses;
   values[2] = due_before;
@@ -645,7 +612,7 @@ sr_followups_list (SrDb    *db,
   if (result == NULL)
     return NULL;
 
-  return page_of (result, limit, error);
+  return sr_page_from_rows (result, limit, error);
 }
 
 static const char sql_followup_get[] =
@@ -694,7 +661,7 @@ sr_followups_complete (SrDb    *db,
       !sr_param_text (call->params, "outcome", TRUE, MAX_NOTE, &outcome, error))
     return NULL;
 
-  format_id (id_text, sizeof id_text, id);
+  sr_db_format_int (id_text, sizeof id_text, id);
   if (!sr_db_begin (db, "direct", error))
     return NULL;
 

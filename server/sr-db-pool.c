@@ -364,6 +364,14 @@ sr_db_failed_with (SrDb       *db,
   return constraint == NULL || g_strcmp0 (db->constraint, constraint) == 0;
 }
 
+void
+sr_db_format_int (char   *buffer,
+                  gsize   size,
+                  gint64  value)
+{
+  g_snprintf (buffer, size, "%" G_GINT64_FORMAT, value);
+}
+
 gint64
 sr_db_get_int (PGresult *result,
                int       row,

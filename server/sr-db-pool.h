@@ -85,6 +85,11 @@ PGconn     *sr_db_connect           (const char          *conninfo,
                                      gboolean             as_app_role,
                                      GError             **error);
 
+/* A query parameter's text for an integer; @size of 32 holds any gint64. */
+void        sr_db_format_int        (char                *buffer,
+                                     gsize                size,
+                                     gint64               value);
+
 /* Helpers for reading results. */
 gint64      sr_db_get_int           (PGresult            *result,
                                      int                  row,

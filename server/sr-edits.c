@@ -26,14 +26,6 @@ const char *const sr_edit_status_names[] = {
 
 #define MAX_NOTE 1000
 
-static void
-format_id (char   *buffer,
-           gsize   size,
-           gint64  id)
-{
-  g_snprintf (buffer, size, "%" G_GINT64_FORMAT, id);
-}
-
 JsonNode *
 sr_edit_for (const char *json_text,
              SrRole      role,
@@ -121,9 +113,9 @@ sr_edits_propose (SrDb    *db,
 
   changes_node = json_node_init_object (json_node_alloc (), changes);
   changes_text = sr_json_to_string (changes_node, NULL);
-  format_id (vehicle_text, sizeof vehicle_text, vehicle_id);
-  format_id (version_text, sizeof version_text, version);
-  format_id (user_text, sizeof user_text, call->actor.id);
+  sr_db_format_int (vehicle_text, sizeof vehicle_text, vehicle_id);
+  sr_db_format_int (version_text, sizeof version_text, version);
+  sr_db_format_int (user_text, sizeof user_text, call->actor.id);
   values[3] = changes_text;
   values[4] = reason;
 
@@ -187,12 +179,12 @@ sr_edits_list (SrDb    *db,
     return NULL;
 
   /* Row-level security scopes the rows; saying so here lets the index do it. */
-  format_id (branch_text, sizeof branch_text, call->actor.branch_id);
-  format_id (vehicle_text, sizeof vehicle_text, vehicle_id);
-  format_id (user_text, sizeof user_text, call->actor.id);
-  format_id (batch_text, sizeof batch_text, batch_id);
-  format_id (cursor_text, sizeof cursor_text, cursor);
-  format_id (limit_text, sizeof limit_text, limit + 1);
+  sr_db_format_int (branch_text, sizeof branch_text, call->actor.branch_id);
+  sr_db_format_int (vehicle_text, sizeof vehicle_text, vehicle_id);
+  sr_db_format_int (user_text, sizeof user_text, call->actor.id);
+  sr_db_format_int (batch_text, sizeof batch_text, batch_id);
+  sr_db_format_int (cursor_text, sizeof cursor_text, cursor);
+  sr_db_format_int (limit_text, sizeof limit_text, limit + 1);
   values[0] = call->actor.role != SR_ROLE_ADMIN ? branch_text : NULL;
   values[1] = statuses;
   values[2] = vehicle_id != 0 ? vehicle_text : NULL;
@@ -299,8 +291,8 @@ decision_lock (Decision       *self,
   const char *values[2] = { NULL, NULL };
   int n;
 
-  format_id (id_text, sizeof id_text, self->id);
-  format_id (batch_text, sizeof batch_text, self->batch_id);
+  sr_db_format_int (id_text, sizeof id_text, self->id);
+  sr_db_format_int (batch_text, sizeof batch_text, self->batch_id);
   values[0] = self->id ? id_text : NULL;
   values[1] = self->batch_id ? batch_text : NULL;
 
@@ -372,7 +364,7 @@ decision_set (Decision       *self,
   char actor_text[32];
   const char *values[4] = { self->pending->str, status, actor_text, self->note };
 
-  format_id (actor_text, sizeof actor_text, actor->id);
+  sr_db_format_int (actor_text, sizeof actor_text, actor->id);
   result = sr_db_exec (db, sql_decide, 4, values, error);
   if (result == NULL)
     return NULL;
@@ -431,7 +423,7 @@ check_stale (Decision       *self,
     }
   g_string_append_c (ids, '}');
 
-  format_id (actor_text, sizeof actor_text, actor->id);
+  sr_db_format_int (actor_text, sizeof actor_text, actor->id);
   values[0] = ids->str;
   marked = sr_db_exec (db, sql_decide, 4, values, error);
   if (marked == NULL || !sr_db_commit (db, error))

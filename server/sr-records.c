@@ -131,6 +131,30 @@ bad:
 }
 
 JsonNode *
+sr_page_from_rows (PGresult  *result,
+                   gint64     limit,
+                   GError   **error)
+{
+  int n = MIN (PQntuples (result), limit);
+  JsonArray *items = json_array_sized_new (n);
+
+  for (int i = 0; i < n; i++)
+    {
+      JsonNode *item = sr_json_from_string (PQgetvalue (result, i, 0), -1, error);
+
+      if (item == NULL)
+        {
+          json_array_unref (items);
+          return NULL;
+        }
+      json_array_add_element (items, item);
+    }
+
+  return sr_page_new (items, n > 0 ? sr_db_get_int (result, n - 1, 1) : 0,
+                      PQntuples (result) > limit);
+}
+
+JsonNode *
 sr_page_new (JsonArray *items,
              gint64     last_id,
              gboolean   more)

@@ -39,6 +39,11 @@ void        sr_record_hide_cost   (const char *entity,
 JsonNode   *sr_page_new           (JsonArray  *items,
                                    gint64      last_id,
                                    gboolean    more);
+/* The same from rows of (JSON text, id) read with LIMIT @limit + 1: the first @limit
+ * rows' records, and a next cursor when the extra row came back. */
+JsonNode   *sr_page_from_rows     (PGresult   *result,
+                                   gint64      limit,
+                                   GError    **error);
 char       *sr_cursor_encode      (gint64      id);
 /* FALSE with invalid_params (field "after") for anything that is not our cursor. */
 gboolean    sr_cursor_decode      (const char *cursor,

@@ -32,14 +32,6 @@ const char *const sr_payment_method_names[] = {
 };
 
 static void
-format_id (char   *buffer,
-           gsize   size,
-           gint64  id)
-{
-  g_snprintf (buffer, size, "%" G_GINT64_FORMAT, id);
-}
-
-static void
 sale_missing (gint64   id,
               GError **error)
 {
@@ -109,9 +101,9 @@ sr_sales_reserve (SrDb    *db,
       !sr_param_money (call->params, "deposit", &deposit, error))
     return NULL;
 
-  format_id (vehicle_text, sizeof vehicle_text, vehicle_id);
-  format_id (customer_text, sizeof customer_text, customer_id);
-  format_id (user_text, sizeof user_text, call->actor.id);
+  sr_db_format_int (vehicle_text, sizeof vehicle_text, vehicle_id);
+  sr_db_format_int (customer_text, sizeof customer_text, customer_id);
+  sr_db_format_int (user_text, sizeof user_text, call->actor.id);
 
   if (!sr_db_begin (db, "direct", error))
     return NULL;
@@ -300,7 +292,7 @@ sr_sales_complete (SrDb    *db,
       !sr_param_enum (call->params, "payment_method", TRUE, sr_payment_method_names, &method, error))
     return NULL;
 
-  format_id (id_text, sizeof id_text, id);
+  sr_db_format_int (id_text, sizeof id_text, id);
   state = sale_begin (db, id, id_text, price, error);
   if (state == NULL)
     return NULL;
@@ -372,7 +364,7 @@ sr_sales_cancel (SrDb    *db,
       !sr_param_text (call->params, "reason", TRUE, MAX_REASON, &reason, error))
     return NULL;
 
-  format_id (id_text, sizeof id_text, id);
+  sr_db_format_int (id_text, sizeof id_text, id);
   state = sale_begin (db, id, id_text, NULL, error);
   if (state == NULL)
     return NULL;
@@ -409,7 +401,7 @@ sr_sales_get (SrDb    *db,
   if (!sr_param_int (call->params, "id", TRUE, 1, G_MAXINT64, &id, error))
     return NULL;
 
-  format_id (id_text, sizeof id_text, id);
+  sr_db_format_int (id_text, sizeof id_text, id);
   result = sr_db_exec (db, sql_sale_get, 1, (const char *[]) { id_text }, error);
   if (result == NULL)
     return NULL;
@@ -474,8 +466,6 @@ sr_sales_list (SrDb    *db,
   char cursor_text[32];
   char limit_text[32];
   const char *values[8] = { NULL };
-  JsonArray *items;
-  int n;
 
   if (!sr_param_enum_set (call->params, "status", sr_sale_status_names, &statuses, error) ||
       !date_range (call->params, &from, &to, error) ||
@@ -485,11 +475,11 @@ sr_sales_list (SrDb    *db,
       (after != NULL && !sr_cursor_decode (after, &cursor, error)))
     return NULL;
 
-  format_id (branch_text, sizeof branch_text, call->actor.branch_id);
-  format_id (customer_text, sizeof customer_text, customer_id);
-  format_id (vehicle_text, sizeof vehicle_text, vehicle_id);
-  format_id (cursor_text, sizeof cursor_text, cursor);
-  format_id (limit_text, sizeof limit_text, limit + 1);
+  sr_db_format_int (branch_text, sizeof branch_text, call->actor.branch_id);
+  sr_db_format_int (customer_text, sizeof customer_text, customer_id);
+  sr_db_format_int (vehicle_text, sizeof vehicle_text, vehicle_id);
+  sr_db_format_int (cursor_text, sizeof cursor_text, cursor);
+  sr_db_format_int (limit_text, sizeof limit_text, limit + 1);
   values[0] = call->actor.role != SR_ROLE_ADMIN ? branch_text : NULL;
   values[1] = statuses;
   values[2] = from;
@@ -503,22 +493,7 @@ sr_sales_list (SrDb    *db,
   if (result == NULL)
     return NULL;
 
-  n = MIN (PQntuples (result), limit);
-  items = json_array_sized_new (n);
-  for (int i = 0; i < n; i++)
-    {
-      JsonNode *item = sr_json_from_string (PQgetvalue (result, i, 0), -1, error);
-
-      if (item == NULL)
-        {
-          json_array_unref (items);
-          return NULL;
-        }
-      json_array_add_element (items, item);
-    }
-
-  return sr_page_new (items, n > 0 ? sr_db_get_int (result, n - 1, 1) : 0,
-                      PQntuples (result) > limit);
+  return sr_page_from_rows (result, limit, error);
 }
 
 /* Stock as it is now (unsold: every status but sold), the sales completed in the date
@@ -579,7 +554,7 @@ sr_reports_summary (SrDb    *db,
       branch_id = call->actor.branch_id;
     }
 
-  format_id (branch_text, sizeof branch_text, branch_id);
+  sr_db_format_int (branch_text, sizeof branch_text, branch_id);
   values[0] = branch_id != 0 ? branch_text : NULL;
   values[1] = from;
   values[2] = to;
