@@ -83,14 +83,21 @@ typedef struct {
   gsize       name_len[SR_RPC_MAX_DEPTH + 1];
 } Path;
 
+/* Whether the top-level member the scan is in is "params". */
+static gboolean
+in_params (const Path *path)
+{
+  return path->name[1] != NULL && path->name_len[1] == strlen ("params") &&
+         memcmp (path->name[1], "params", path->name_len[1]) == 0;
+}
+
 static char *
 path_field (const Path *path,
             int         depth)
 {
   GString *field;
 
-  if (depth < 2 || path->name[1] == NULL || path->name_len[1] != strlen ("params") ||
-      memcmp (path->name[1], "params", path->name_len[1]) != 0)
+  if (depth < 2 || !in_params (path))
     return NULL;
 
   field = g_string_new (NULL);
@@ -124,9 +131,7 @@ note_nul (const Path  *path,
 
   *seen = TRUE;
   *field = path_field (path, depth);
-  if (*field == NULL && depth >= 1 && path->name[1] != NULL &&
-      !(path->name_len[1] == strlen ("params") &&
-        memcmp (path->name[1], "params", path->name_len[1]) == 0))
+  if (*field == NULL && depth >= 1 && path->name[1] != NULL && !in_params (path))
     *member = g_strndup (path->name[1], path->name_len[1]);
 }
 
