@@ -476,6 +476,9 @@ START_TEST (test_reserve_and_complete)
     subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (gtk_widget_get_next_sibling (latest)));
     ck_assert_msg (g_str_has_suffix (subtitle, path), "history says %s", subtitle);
   }
+  sr_ui_settle ();
+  shot = sr_ui_screenshot (GTK_WIDGET (page), "sale-history");
+  g_clear_pointer (&shot, g_free);
   gtk_window_destroy (GTK_WINDOW (page));
 
   /* The Sales page lists it, with its receipt number and status. */
