@@ -254,7 +254,8 @@ sr_json_check_text (const char  *data,
                                    data[end] == 'e' || data[end] == 'E' ||
                                    data[end] == '+' || data[end] == '-'))
                 end++;
-              token = g_strndup (data + start, MIN (end - start, 400));
+              /* The whole token: a cut one can read finite ("1.000…e400"). */
+              token = g_strndup (data + start, end - start);
               if (!isfinite (g_ascii_strtod (token, NULL)) && !too_big)
                 {
                   too_big = TRUE;
@@ -435,7 +436,26 @@ append_shortest_double (GString *out,
     g_string_append (out, ".0");
 }
 
-/* Rewrites each number with a point or an exponent, outside strings. */
+/* How long json-glib's text for an infinite or NaN double is at @p ("inf.0", "-nan.0"),
+ * or 0. JSON has no such numbers. */
+static gsize
+nonfinite_length (const char *p,
+                  gsize       left)
+{
+  static const char *const words[] = { "inf.0", "-inf.0", "nan.0", "-nan.0" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    {
+      gsize n = strlen (words[i]);
+
+      if (left >= n && memcmp (p, words[i], n) == 0)
+        return n;
+    }
+  return 0;
+}
+
+/* Rewrites each number with a point or an exponent, outside strings; a double that is
+ * not finite becomes null, so the text is always JSON. */
 static char *
 mend_doubles (char  *text,
               gsize *len)
@@ -459,6 +479,12 @@ mend_doubles (char  *text,
         }
       else if (c == '"')
         in_string = TRUE;
+      else if (nonfinite_length (text + i, *len - i) > 0)
+        {
+          g_string_append (out, "null");
+          i += nonfinite_length (text + i, *len - i) - 1;
+          continue;
+        }
       else if (c == '-' || g_ascii_isdigit (c))
         {
           gsize end = i;

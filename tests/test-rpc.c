@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <check.h>
 
@@ -373,6 +374,11 @@ refused_field (const char *text)
 
 #define REQUEST(params) "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":" params "}"
 
+#define TEN_ZEROS "0000000000"
+#define HUNDRED_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS \
+                      TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS
+#define LONG_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS
+
 /* A NUL or a number out of range names its parameter, as every invalid_params does
  * (PROTOCOL.md section 2), however deep it sits. */
 START_TEST (test_refusal_names_field)
@@ -387,6 +393,8 @@ START_TEST (test_refusal_names_field)
     { "{\"filter\":{\"status\":[\"sold\",\"\\u0000\"]}}", "filter.status" },
     { "{\"limit\":99999999999999999999}", "limit" },
     { "{\"op\":{\"price_pct\":1e999}}", "op.price_pct" },
+    /* Infinite only as a whole: its first 400 characters read as 1 (a fuzzer finding). */
+    { "{\"price\":1." LONG_ZEROS "e400}", "price" },
     /* In a member name: the object holding it. */
     { "{\"changes\":{\"a\\u0000\":1}}", "changes" },
   };
@@ -594,6 +602,35 @@ START_TEST (test_round_result_short_doubles)
   for (guint i = 0; i < G_N_ELEMENTS (values); i++)
     ck_assert_msg (json_array_get_double_element (array, i) == values[i],
                    "value %u does not read back in %s", i, text);
+}
+END_TEST
+
+/* JSON has no infinity or NaN: such a figure goes out as null, and the message is
+ * still JSON; text that merely reads "inf.0" is left alone. */
+START_TEST (test_round_result_nonfinite_null)
+{
+  g_autoptr(JsonNode) result = sr_json_node_empty ();
+  JsonObject *object = json_node_get_object (result);
+  g_autoptr(JsonNode) id = int_node (5);
+  g_autoptr(SrMessage) message = NULL;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  json_object_set_double_member (object, "up", INFINITY);
+  json_object_set_double_member (object, "down", -INFINITY);
+  json_object_set_double_member (object, "none", NAN);
+  json_object_set_double_member (object, "rate", 0.5);
+  json_object_set_string_member (object, "note", "inf.0");
+
+  text = sr_rpc_build_result (id, result, &len);
+  message = sr_rpc_parse_message (text, len, NULL);
+  ck_assert_msg (message != NULL, "not JSON: %s", text);
+  object = json_node_get_object (message->result);
+  ck_assert (json_object_get_null_member (object, "up"));
+  ck_assert (json_object_get_null_member (object, "down"));
+  ck_assert (json_object_get_null_member (object, "none"));
+  ck_assert (json_object_get_double_member (object, "rate") == 0.5);
+  ck_assert_str_eq (json_object_get_string_member (object, "note"), "inf.0");
 }
 END_TEST
 
@@ -836,6 +873,7 @@ rpc_suite (void)
   tcase_add_test (tc, test_round_result);
   tcase_add_test (tc, test_round_result_exponents);
   tcase_add_test (tc, test_round_result_short_doubles);
+  tcase_add_test (tc, test_round_result_nonfinite_null);
   tcase_add_test (tc, test_round_result_empty);
   tcase_add_test (tc, test_round_error);
   tcase_add_test (tc, test_round_error_every_reason);
