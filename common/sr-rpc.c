@@ -184,6 +184,14 @@ sr_json_check_text (const char  *data,
             {
               gint unit = i + 5 < len && data[i + 1] == 'u' ? hex4 (data + i + 2) : -1;
 
+              /* json-glib also takes octal ("\600") and other escapes JSON has not,
+               * and may turn them into bytes that are not UTF-8. */
+              if (i + 1 < len && strchr ("\"\\/bfnrtu", data[i + 1]) == NULL)
+                {
+                  sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                                "a string holds an escape that JSON does not have");
+                  return FALSE;
+                }
               /* json-glib takes "\ud" with fewer than four digits as a code unit. */
               if (i + 1 < len && data[i + 1] == 'u' && unit < 0)
                 {

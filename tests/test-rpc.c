@@ -379,6 +379,26 @@ refused_field (const char *text)
                       TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS
 #define LONG_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS HUNDRED_ZEROS
 
+/* Only JSON's own escapes: json-glib would take "\600" as octal and store the byte 0x80,
+ * which is not UTF-8 (a fuzzer finding). The escapes JSON has still read as they should. */
+START_TEST (test_refuse_foreign_escape)
+{
+  static const char *const foreign[] = { "xdu\\600y", "\\0", "\\x41", "\\a", "\\'", "\\U0041" };
+  g_autoptr(SrRequest) request = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (foreign); i++)
+    {
+      g_autofree char *text = g_strdup_printf (REQUEST ("{\"client\":\"%s\"}"), foreign[i]);
+
+      refuse_without_id (text, SR_ERROR_PARSE_ERROR);
+    }
+
+  request = accept (REQUEST ("{\"s\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"}"));
+  ck_assert_str_eq (json_object_get_string_member (request->params, "s"),
+                    "\"\\/\b\f\n\r\t\u00e9");
+}
+END_TEST
+
 /* A NUL or a number out of range names its parameter, as every invalid_params does
  * (PROTOCOL.md section 2), however deep it sits. */
 START_TEST (test_refusal_names_field)
@@ -852,6 +872,7 @@ rpc_suite (void)
 
   tc = tcase_create ("refusals");
   tcase_add_test (tc, test_refuse_bad_utf8);
+  tcase_add_test (tc, test_refuse_foreign_escape);
   tcase_add_test (tc, test_refuse_raw_nul);
   tcase_add_test (tc, test_refuse_not_json);
   tcase_add_test (tc, test_refuse_batch);
