@@ -252,6 +252,15 @@ sr_json_check_text (const char  *data,
 
           while (i + 1 < len && g_ascii_isdigit (data[i + 1]))
             i++;
+          /* json-glib reads "010" as octal 8, and "1." as 1.0. */
+          if ((data[start] == '0' && i > start) ||
+              (i + 1 < len && data[i + 1] == '.' &&
+               (i + 2 >= len || !g_ascii_isdigit (data[i + 2]))))
+            {
+              sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                            "a number is not written as JSON writes numbers");
+              return FALSE;
+            }
           if (i + 1 < len && (data[i + 1] == '.' || data[i + 1] == 'e' || data[i + 1] == 'E'))
             {
               /* A double: it must stay finite, or it cannot be written back as JSON. */
@@ -312,7 +321,25 @@ sr_json_check_text (const char  *data,
               return FALSE;
             }
           break;
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+        case ':':
+        case ',':
+        case '-':
+          break;
         default:
+          /* Besides those, only the letters of true, false and null. json-glib also
+           * takes 'single-quoted' strings, comments and hex numbers, and text this scan
+           * took for a string could then hide nesting deep enough to overflow its stack. */
+          if (strchr ("truefalsn", c) == NULL)
+            {
+              sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                            "the message holds '%c' outside a string, which JSON does not allow",
+                            g_ascii_isprint (c) ? c : '?');
+              return FALSE;
+            }
           break;
         }
     }

@@ -156,6 +156,61 @@ START_TEST (test_bad_json_keeps_connection)
 }
 END_TEST
 
+/* json-glib also reads 'single-quoted' strings, comments, hex and octal numbers. The
+ * server refuses them all: text that its nesting check took for a string could otherwise
+ * hide brackets nested deep enough to overflow json-glib's stack and end the server for
+ * everybody. Here, with the default 1 MiB frames, half a million of them. */
+START_TEST (test_not_quite_json_refused)
+{
+  static const char *const loose[] = {
+    "{'jsonrpc':'2.0','id':1,'method':'ping'}",
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":/*x*/\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":0x10,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":010,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"a\":.5}}",
+    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"a\":\"\\600\"}}",
+  };
+  g_autoptr(GString) deep = g_string_new ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\","
+                                          "\"params\":{'\"':1,\"a\":");
+  SrTestServer *roomy = sr_test_server_start (conninfo, "--no-tls", NULL);
+  g_autoptr(GSocketConnection) raw = sr_test_raw_connect (roomy);
+
+  for (guint i = 0; i < G_N_ELEMENTS (loose); i++)
+    {
+      g_autoptr(JsonObject) reply = NULL;
+
+      sr_test_raw_send_frame (raw, loose[i]);
+      reply = sr_test_raw_read (raw);
+      ck_assert_msg (reply != NULL, "no answer to %s", loose[i]);
+      ck_assert_int_eq (sr_test_error_code (reply), -32700);
+      ck_assert (json_node_is_null (json_object_get_member (reply, "id")));
+    }
+
+  while (deep->len < 1000000)
+    g_string_append (deep, "[[[[[[[[[[");
+  g_string_append (deep, "1");
+  sr_test_raw_send_frame (raw, deep->str);
+  {
+    g_autoptr(JsonObject) reply = sr_test_raw_read (raw);
+
+    ck_assert_msg (reply != NULL, "the server did not answer the deep frame");
+    ck_assert_int_eq (sr_test_error_code (reply), -32700);
+  }
+
+  /* Still up, and the connection still serves. */
+  sr_test_raw_send_frame (raw, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"hello\","
+                               "\"params\":{\"protocol\":1}}");
+  {
+    g_autoptr(JsonObject) reply = sr_test_raw_read (raw);
+
+    ck_assert_ptr_nonnull (reply);
+    ck_assert (json_object_has_member (reply, "result"));
+  }
+  ck_assert_int_eq (sr_test_server_stop (roomy), 0);
+  sr_test_server_free (roomy);
+}
+END_TEST
+
 START_TEST (test_invalid_requests)
 {
   static const struct {
@@ -400,6 +455,7 @@ main (void)
   tcase_add_test (framing, test_hello_required);
   tcase_add_test (framing, test_unsupported_protocol_closes);
   tcase_add_test (framing, test_bad_json_keeps_connection);
+  tcase_add_test (framing, test_not_quite_json_refused);
   tcase_add_test (framing, test_oversize_frame_closes);
   tcase_add_test (framing, test_empty_frame_closes);
   tcase_add_test (framing, test_frame_at_limit);

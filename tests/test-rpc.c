@@ -12,6 +12,8 @@
 #include "sr-error.h"
 #include "sr-rpc.h"
 
+#define REQUEST(params) "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":" params "}"
+
 static JsonNode *
 parse_json (const char *text)
 {
@@ -262,6 +264,34 @@ START_TEST (test_refuse_not_json)
   refuse_without_id ("{\"id\":1 \"method\":\"x\"}", SR_ERROR_PARSE_ERROR);
   refuse_without_id ("", SR_ERROR_PARSE_ERROR);
   refuse_without_id ("   ", SR_ERROR_PARSE_ERROR);
+
+  /* What json-glib reads but JSON is not. */
+  refuse_without_id ("{'jsonrpc':'2.0','id':1,'method':'x'}", SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{/* note */}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":0x1F}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":010}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":.5}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":1.}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":1.e5}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":True}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":\f1}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"caf\xc3\xa9\":1,\xc3\xa9}"), SR_ERROR_PARSE_ERROR);
+}
+END_TEST
+
+/* Nesting hidden from the depth check behind a quote json-glib reads as a string
+ * delimiter: refused before json-glib recurses into it. */
+START_TEST (test_refuse_hidden_nesting)
+{
+  g_autoptr(GString) text = g_string_new ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\","
+                                          "\"params\":{'\"':1,\"a\":");
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (text, '[');
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (text, ']');
+  g_string_append (text, "}}");
+  refuse_without_id (text->str, SR_ERROR_PARSE_ERROR);
 }
 END_TEST
 
@@ -372,7 +402,6 @@ refused_field (const char *text)
   return g_strdup (sr_error_get_field (error));
 }
 
-#define REQUEST(params) "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":" params "}"
 
 #define TEN_ZEROS "0000000000"
 #define HUNDRED_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS TEN_ZEROS \
@@ -875,6 +904,7 @@ rpc_suite (void)
   tcase_add_test (tc, test_refuse_foreign_escape);
   tcase_add_test (tc, test_refuse_raw_nul);
   tcase_add_test (tc, test_refuse_not_json);
+  tcase_add_test (tc, test_refuse_hidden_nesting);
   tcase_add_test (tc, test_refuse_batch);
   tcase_add_test (tc, test_refuse_scalar_root);
   tcase_add_test (tc, test_refuse_bad_id);
