@@ -180,6 +180,12 @@ sr_json_check_text (const char  *data,
 
       if (in_string)
         {
+          if ((guchar) c < 0x20)
+            {
+              sr_set_error (error, SR_ERROR_PARSE_ERROR, NULL,
+                            "a string holds a control character; JSON writes it as an escape");
+              return FALSE;
+            }
           if (c == '\\')
             {
               gint unit = i + 5 < len && data[i + 1] == 'u' ? hex4 (data + i + 2) : -1;

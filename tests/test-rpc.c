@@ -275,6 +275,8 @@ START_TEST (test_refuse_not_json)
   refuse_without_id (REQUEST ("{\"a\":1.e5}"), SR_ERROR_PARSE_ERROR);
   refuse_without_id (REQUEST ("{\"a\":True}"), SR_ERROR_PARSE_ERROR);
   refuse_without_id (REQUEST ("{\"a\":\f1}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":\"tab\there\"}"), SR_ERROR_PARSE_ERROR);
+  refuse_without_id (REQUEST ("{\"a\":\"two\nlines\"}"), SR_ERROR_PARSE_ERROR);
   refuse_without_id (REQUEST ("{\"caf\xc3\xa9\":1,\xc3\xa9}"), SR_ERROR_PARSE_ERROR);
 }
 END_TEST
