@@ -40,12 +40,8 @@ print_json (JsonNode *node,
             gboolean  pretty,
             FILE     *out)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autofree char *text = sr_json_to_string_pretty (node, pretty, NULL);
 
-  json_generator_set_root (generator, node);
-  json_generator_set_pretty (generator, pretty);
-  text = json_generator_to_data (generator, NULL);
   fprintf (out, "%s\n", text);
   fflush (out);
 }

@@ -460,7 +460,14 @@ frame_cb (GBytes       *frame,
   message = sr_rpc_parse_message (data, len, &parse_error);
   if (message == NULL)
     {
-      g_warning ("unreadable message from server: %s", parse_error->message);
+      /* Its id cannot be trusted either: dropping it would leave a call waiting for
+       * ever. A server that breaks the protocol is left, as one that went away is. */
+      g_autoptr(GError) broken = sr_error_new (SR_ERROR_CONNECTION, NULL,
+                                               "the server sent a message that could not be read (%s)",
+                                               parse_error->message);
+
+      g_message ("%s", broken->message);
+      shut_down (self, broken);
       return;
     }
 

@@ -554,21 +554,57 @@ mend_doubles (char  *text,
   return g_string_free (out, FALSE);
 }
 
+/* json-glib escapes control characters below 0x1f but writes 0x1f itself raw, which
+ * JSON does not allow (strict parsers, PostgreSQL's among them, refuse it). Outside
+ * strings the generator writes no control characters, so every one is in a string. */
+static char *
+escape_unit_separators (char  *text,
+                        gsize *len)
+{
+  GString *out;
+
+  if (memchr (text, 0x1f, *len) == NULL)
+    return text;
+
+  out = g_string_sized_new (*len + 16);
+  for (gsize i = 0; i < *len; i++)
+    {
+      if (text[i] == 0x1f)
+        g_string_append (out, "\\u001f");
+      else
+        g_string_append_c (out, text[i]);
+    }
+
+  g_free (text);
+  *len = out->len;
+  return g_string_free (out, FALSE);
+}
+
 char *
-sr_json_to_string (JsonNode *node,
-                   gsize    *len)
+sr_json_to_string_pretty (JsonNode *node,
+                          gboolean  pretty,
+                          gsize    *len)
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   gsize length = 0;
   char *text;
 
   json_generator_set_root (generator, node);
+  json_generator_set_pretty (generator, pretty);
   text = json_generator_to_data (generator, &length);
   if (has_double (node))
     text = mend_doubles (text, &length);
+  text = escape_unit_separators (text, &length);
   if (len != NULL)
     *len = length;
   return text;
+}
+
+char *
+sr_json_to_string (JsonNode *node,
+                   gsize    *len)
+{
+  return sr_json_to_string_pretty (node, FALSE, len);
 }
 
 static gboolean

@@ -79,7 +79,13 @@ char      *sr_rpc_build_notification  (const char   *method,
 JsonNode  *sr_json_node_take_object   (JsonObject   *object);
 /* An empty object node: the result of methods that have nothing to say. */
 JsonNode  *sr_json_node_empty         (void);
+/* JSON text as RFC 8259 has it: doubles in their shortest exact form, every control
+ * character escaped. */
 char      *sr_json_to_string          (JsonNode     *node,
+                                       gsize        *len);
+/* The same, indented for people when @pretty is TRUE. */
+char      *sr_json_to_string_pretty   (JsonNode     *node,
+                                       gboolean      pretty,
                                        gsize        *len);
 JsonNode  *sr_json_from_string        (const char   *data,
                                        gssize        len,

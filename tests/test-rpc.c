@@ -685,6 +685,45 @@ START_TEST (test_round_result_nonfinite_null)
 }
 END_TEST
 
+/* Every control character goes out escaped, U+001F included (json-glib writes that one
+ * raw), in compact and indented text alike, and reads back as it was. */
+START_TEST (test_round_result_controls_escaped)
+{
+  g_autoptr(JsonNode) result = sr_json_node_empty ();
+  g_autoptr(JsonNode) id = int_node (6);
+  g_autoptr(GString) controls = g_string_new (NULL);
+
+  for (int c = 1; c < 0x20; c++)
+    g_string_append_c (controls, (char) c);
+  g_string_append (controls, "\x7f end");
+  json_object_set_string_member (json_node_get_object (result), "note", controls->str);
+  json_object_set_double_member (json_node_get_object (result), "rate", 0.25);
+
+  for (int pretty = 0; pretty <= 1; pretty++)
+    {
+      g_autofree char *text = sr_json_to_string_pretty (result, pretty, NULL);
+      g_autoptr(JsonNode) back = NULL;
+
+      for (const char *p = text; *p != '\0'; p++)
+        ck_assert_msg ((guchar) *p >= 0x20 || *p == '\n' || *p == ' ',
+                       "raw control character 0x%02x in %s", *p, text);
+      back = sr_json_from_string (text, -1, NULL);
+      ck_assert_ptr_nonnull (back);
+      ck_assert (json_node_equal (back, result));
+    }
+
+  {
+    gsize len = 0;
+    g_autofree char *text = sr_rpc_build_result (id, result, &len);
+    g_autoptr(SrMessage) message = sr_rpc_parse_message (text, len, NULL);
+
+    ck_assert_msg (message != NULL, "not readable: %s", text);
+    ck_assert_str_eq (json_object_get_string_member (json_node_get_object (message->result),
+                                                     "note"), controls->str);
+  }
+}
+END_TEST
+
 START_TEST (test_round_result_empty)
 {
   g_autoptr(JsonNode) id = int_node (3);
@@ -927,6 +966,7 @@ rpc_suite (void)
   tcase_add_test (tc, test_round_result_exponents);
   tcase_add_test (tc, test_round_result_short_doubles);
   tcase_add_test (tc, test_round_result_nonfinite_null);
+  tcase_add_test (tc, test_round_result_controls_escaped);
   tcase_add_test (tc, test_round_result_empty);
   tcase_add_test (tc, test_round_error);
   tcase_add_test (tc, test_round_error_every_reason);

@@ -413,6 +413,50 @@ START_TEST (test_create_defaults)
 }
 END_TEST
 
+/* Every control character is text like any other: stored as sent, and written back as
+ * JSON escapes (json-glib writes U+001F raw, which PostgreSQL's json input and strict
+ * clients refuse; this was an internal_error). */
+#define CONTROLS "\\u0001\\u0002\\u0003\\u0004\\u0005\\u0006\\u0007\\b\\t\\n\\u000b\\f\\r" \
+                 "\\u000e\\u000f\\u0010\\u0011\\u0012\\u0013\\u0014\\u0015\\u0016\\u0017" \
+                 "\\u0018\\u0019\\u001a\\u001b\\u001c\\u001d\\u001e\\u001f\\u007f"
+
+START_TEST (test_create_control_characters)
+{
+  g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
+  g_autoptr(JsonNode) created = NULL;
+  g_autoptr(JsonNode) fetched = NULL;
+  g_autoptr(JsonNode) updated = NULL;
+  g_autofree char *params = vehicle_with (VIN_A, "{\"make\":\"M" CONTROLS "\",\"notes\":\"n" CONTROLS "\"}");
+  g_autoptr(GString) controls = g_string_new (NULL);
+  g_autofree char *make = NULL;
+  g_autofree char *notes = NULL;
+  g_autofree char *location = NULL;
+  gint64 id;
+
+  for (int c = 1; c < 0x20; c++)
+    g_string_append_c (controls, (char) c);
+  g_string_append_c (controls, 0x7f);
+  make = g_strconcat ("M", controls->str, NULL);
+  notes = g_strconcat ("n", controls->str, NULL);
+  location = g_strconcat ("l", controls->str, NULL);
+
+  created = sr_test_call_ok (manager, "vehicles.create", params);
+  ck_assert_str_eq (sr_test_get_string (created, "make"), make);
+  ck_assert_str_eq (sr_test_get_string (created, "notes"), notes);
+  id = sr_test_get_int (created, "id");
+
+  fetched = sr_test_call_okf (manager, "vehicles.get", "{\"id\":%" G_GINT64_FORMAT "}", id);
+  ck_assert_str_eq (sr_test_get_string (fetched, "make"), make);
+  ck_assert_str_eq (sr_test_get_string (fetched, "notes"), notes);
+
+  updated = sr_test_call_okf (manager, "vehicles.update",
+                              "{\"id\":%" G_GINT64_FORMAT ",\"version\":1,"
+                              "\"changes\":{\"location\":\"l" CONTROLS "\"}}", id);
+  ck_assert_str_eq (sr_test_get_string (updated, "location"), location);
+  ck_assert_int_eq (count_vehicles (), 1);
+}
+END_TEST
+
 START_TEST (test_create_invalid_vin)
 {
   g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
@@ -1438,6 +1482,7 @@ main (void)
 
   tcase_add_checked_fixture (create, setup, teardown);
   tcase_add_test (create, test_create_defaults);
+  tcase_add_test (create, test_create_control_characters);
   tcase_add_test (create, test_create_invalid_vin);
   tcase_add_test (create, test_create_duplicate_vin);
   tcase_add_test (create, test_create_missing_fields);
