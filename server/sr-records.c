@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <string.h>
 
 #include "sr-db-pool.h"
@@ -118,8 +120,12 @@ sr_cursor_decode (const char  *cursor,
   if (!g_str_has_prefix (text, "k1:"))
     goto bad;
 
+  /* Digits only, as the server writes them: no sign, no space, no wrap. */
+  if (!g_ascii_isdigit (text[3]))
+    goto bad;
+  errno = 0;
   value = g_ascii_strtoll (text + 3, &end, 10);
-  if (end == text + 3 || *end != '\0' || value < 0)
+  if (*end != '\0' || errno != 0)
     goto bad;
 
   *id = value;

@@ -708,6 +708,19 @@ encode_cursor (const char *field,
 }
 
 static gboolean
+element_holds (JsonArray *array,
+               guint      index,
+               GType      type)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+/* A cursor is the server's own, but a client can still send one it made up. Its shape
+ * is checked here; a value the column's type cannot take fails its cast in the query,
+ * which sr_vehicles_list() answers the same way. */
+static gboolean
 decode_cursor (const char  *cursor,
                const char  *field,
                gboolean     descending,
@@ -729,13 +742,16 @@ decode_cursor (const char  *cursor,
   if (raw == NULL || len == 0 || len > 600)
     goto bad;
   text = g_strndup ((const char *) raw, len);
-  if (!g_utf8_validate (text, -1, NULL))
+  if (strlen (text) != len || !sr_json_check_text (text, len, NULL))
     goto bad;
   node = sr_json_from_string (text, -1, NULL);
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     goto bad;
   array = json_node_get_array (node);
   if (json_array_get_length (array) != 5 ||
+      !element_holds (array, 0, G_TYPE_STRING) || !element_holds (array, 1, G_TYPE_STRING) ||
+      !element_holds (array, 2, G_TYPE_BOOLEAN) || !element_holds (array, 3, G_TYPE_STRING) ||
+      !element_holds (array, 4, G_TYPE_INT64) ||
       g_strcmp0 (json_array_get_string_element (array, 0), "v1") != 0)
     goto bad;
 
@@ -887,6 +903,15 @@ sr_vehicles_list (SrDb    *db,
 
   result = sr_db_exec (db, list_sql (key, descending, call->actor.role == SR_ROLE_SALES),
                        10, values, error);
+  if (result == NULL && cursor_value != NULL && sr_db_sqlstate (db) != NULL &&
+      g_str_has_prefix (sr_db_sqlstate (db), "22"))
+    {
+      /* Class 22, data exception: every other argument was checked above, so it is
+       * the cursor's value that its column's type refused. */
+      g_clear_error (error);
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, "after", "after is not a cursor from this server");
+      return NULL;
+    }
   if (result == NULL)
     return NULL;
 

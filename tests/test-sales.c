@@ -377,6 +377,18 @@ START_TEST (test_customer_update_and_search)
   expect_refused (sales, "customers.list", "{\"filter\":{\"name\":\"Asha\"}}", "invalid_params", "filter.name");
   expect_refused (sales, "customers.list", "{\"filter\":{\"status\":\"vip\"}}", "invalid_params", "filter.status");
   expect_refused (sales, "customers.list", "{\"after\":\"nonsense!\"}", "invalid_params", "after");
+  /* Made-up "k1:" cursors: a sign, a space or an id past 64 bits is not the server's. */
+  {
+    static const char *const made_up[] = { "k1:-5", "k1: 5", "k1:+5", "k1:99999999999999999999", "k1:" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (made_up); i++)
+      {
+        g_autofree char *cursor = g_base64_encode ((const guchar *) made_up[i], strlen (made_up[i]));
+        g_autofree char *request = g_strdup_printf ("{\"after\":\"%s\"}", cursor);
+
+        expect_refused (sales, "customers.list", request, "invalid_params", "after");
+      }
+  }
 }
 END_TEST
 

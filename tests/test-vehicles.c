@@ -1128,6 +1128,39 @@ START_TEST (test_list_paging)
   expect_failure (manager, "vehicles.list", params, "invalid_params", "after");
   expect_failure (manager, "vehicles.list", "{\"after\":\"not-a-cursor\"}", "invalid_params", "after");
   expect_failure (manager, "vehicles.list", "{\"after\":\"WzFd\"}", "invalid_params", "after");
+
+  /* Cursors made up by a client, in the right shape: a value the sort column cannot
+   * hold, or members of the wrong type, are refused like any other bad cursor (they
+   * were internal errors, and warnings in the server's log). */
+  {
+    static const struct {
+      const char *sort;
+      const char *cursor;
+    } made_up[] = {
+      { "-price", "[\"v1\",\"price\",true,\"abc\",3]" },
+      { "price", "[\"v1\",\"price\",false,\"12,50\",3]" },
+      { "year", "[\"v1\",\"year\",false,\"99999999999\",3]" },
+      { "arrived_on", "[\"v1\",\"arrived_on\",false,\"2025-02-30\",3]" },
+      { "updated_at", "[\"v1\",\"updated_at\",false,\"yesterday-ish\",3]" },
+      { "fuel", "[\"v1\",\"fuel\",false,\"steam\",3]" },
+      { "id", "[\"v1\",\"id\",false,\"'; DROP TABLE vehicles;--\",3]" },
+      { "stock_no", "[\"v1\",\"stock_no\",false,{\"a\":1},3]" },
+      { "stock_no", "[\"v1\",\"stock_no\",{},\"SR1\",3]" },
+      { "stock_no", "[\"v1\",\"stock_no\",false,\"SR1\",{}]" },
+      { "stock_no", "[\"v1\",\"stock_no\\u0000\",false,\"SR1\",3]" },
+      { "stock_no", "[\"v1\",\"stock_no\",false,\"SR1\",3.5]" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (made_up); i++)
+      {
+        g_autofree char *cursor = g_base64_encode ((const guchar *) made_up[i].cursor,
+                                                   strlen (made_up[i].cursor));
+        g_autofree char *request = g_strdup_printf ("{\"sort\":\"%s\",\"limit\":2,\"after\":\"%s\"}",
+                                                    made_up[i].sort, cursor);
+
+        expect_failure (manager, "vehicles.list", request, "invalid_params", "after");
+      }
+  }
 }
 END_TEST
 
