@@ -117,6 +117,17 @@ path_field (const Path *path,
   return g_string_free (field, FALSE);
 }
 
+/* The request's own member ("id", "method") the scan is in, or NULL (in "params", or
+ * outside every member). */
+static char *
+request_member (const Path *path,
+                int         depth)
+{
+  if (depth < 1 || path->name[1] == NULL || in_params (path))
+    return NULL;
+  return g_strndup (path->name[1], path->name_len[1]);
+}
+
 /* The first NUL escape: the parameter it is in, or else the request's own member
  * ("method", "id") it is in. */
 static void
@@ -131,8 +142,8 @@ note_nul (const Path  *path,
 
   *seen = TRUE;
   *field = path_field (path, depth);
-  if (*field == NULL && depth >= 1 && path->name[1] != NULL && !in_params (path))
-    *member = g_strndup (path->name[1], path->name_len[1]);
+  if (*field == NULL)
+    *member = request_member (path, depth);
 }
 
 static gboolean
@@ -164,6 +175,7 @@ sr_json_check_text (const char  *data,
   g_autofree char *nul_field = NULL;
   g_autofree char *nul_member = NULL;
   g_autofree char *big_field = NULL;
+  g_autofree char *big_member = NULL;
   gsize string_start = 0;
   Path path = { { NULL } };
   int depth = 0;
@@ -283,6 +295,7 @@ sr_json_check_text (const char  *data,
                 {
                   too_big = TRUE;
                   big_field = path_field (&path, depth);
+                  big_member = big_field ? NULL : request_member (&path, depth);
                 }
               i = end - 1;
               continue;
@@ -291,6 +304,7 @@ sr_json_check_text (const char  *data,
             {
               too_big = TRUE;
               big_field = path_field (&path, depth);
+              big_member = big_field ? NULL : request_member (&path, depth);
             }
           continue;
         }
@@ -350,6 +364,12 @@ sr_json_check_text (const char  *data,
         }
     }
 
+  if (too_big && big_member != NULL)
+    {
+      sr_set_error (error, SR_ERROR_INVALID_REQUEST, big_member,
+                    "%s holds a number out of range", big_member);
+      return FALSE;
+    }
   if (too_big)
     {
       sr_set_error (error, SR_ERROR_INVALID_PARAMS, big_field,
@@ -664,6 +684,15 @@ sr_rpc_parse_request (const char  *data,
     }
 
   object = json_node_get_object (root);
+
+  /* An id json-glib wrapped past 64 bits or cut at a NUL is not the one that was sent:
+   * no id goes back. */
+  if (g_error_matches (text_error, SR_ERROR, SR_ERROR_INVALID_REQUEST) &&
+      g_strcmp0 (sr_error_get_field (text_error), "id") == 0)
+    {
+      g_propagate_error (error, g_steal_pointer (&text_error));
+      return FALSE;
+    }
 
   node = json_object_get_member (object, "id");
   if (node == NULL || !node_is_id (node))

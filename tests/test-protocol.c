@@ -225,6 +225,9 @@ START_TEST (test_invalid_requests)
     { "{\"jsonrpc\":\"2.0\",\"method\":\"ping\"}", -32600, "invalid_request", FALSE },
     { "{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", -32600, "invalid_request", FALSE },
     { "{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"ping\"}", -32600, "invalid_request", FALSE },
+    /* Ids the server cannot give back as they were sent: past 64 bits, cut at a NUL. */
+    { "{\"jsonrpc\":\"2.0\",\"id\":9223372036854775808,\"method\":\"ping\"}", -32600, "invalid_request", FALSE },
+    { "{\"jsonrpc\":\"2.0\",\"id\":\"a\\u0000b\",\"method\":\"ping\"}", -32600, "invalid_request", FALSE },
     { "{\"jsonrpc\":\"1.0\",\"id\":7,\"method\":\"ping\"}", -32600, "invalid_request", TRUE },
     { "{\"jsonrpc\":\"2.0\",\"id\":7}", -32600, "invalid_request", TRUE },
     { "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":5}", -32600, "invalid_request", TRUE },

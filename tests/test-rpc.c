@@ -389,6 +389,41 @@ START_TEST (test_refuse_nul_escape)
 }
 END_TEST
 
+/* An id json-glib would wrap past 64 bits or cut at a NUL is not the id that was sent:
+ * invalid_request naming "id", and no id comes back, whatever else is wrong. */
+START_TEST (test_refuse_unreadable_id)
+{
+  static const char *const texts[] = {
+    "{\"jsonrpc\":\"2.0\",\"id\":9223372036854775808,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":-9223372036854775809,\"method\":\"ping\"}",
+    "{\"jsonrpc\":\"2.0\",\"id\":\"a\\u0000b\",\"method\":\"ping\"}",
+    "{\"id\":1000000000000000000000000000000}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr(SrRequest) request = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) id = NULL;
+
+      ck_assert (!sr_rpc_parse_request (texts[i], strlen (texts[i]), &request, &id, &error));
+      ck_assert_msg (g_error_matches (error, SR_ERROR, SR_ERROR_INVALID_REQUEST), "%s: %s",
+                     texts[i], error->message);
+      ck_assert_str_eq (sr_error_get_field (error), "id");
+      ck_assert_msg (id == NULL, "%s: an id came back", texts[i]);
+    }
+
+  /* The largest ids that fit are ids like any other. */
+  {
+    g_autoptr(SrRequest) request =
+      accept ("{\"jsonrpc\":\"2.0\",\"id\":9223372036854775807,\"method\":\"ping\"}");
+
+    ck_assert (json_node_get_int (request->id) == G_MAXINT64);
+  }
+}
+END_TEST
+
 /* The data.field of a request refused for a value the parser cannot hold. */
 static char *
 refused_field (const char *text)
@@ -953,6 +988,7 @@ rpc_suite (void)
   tcase_add_test (tc, test_refuse_bad_method);
   tcase_add_test (tc, test_refuse_bad_params);
   tcase_add_test (tc, test_refuse_nul_escape);
+  tcase_add_test (tc, test_refuse_unreadable_id);
   tcase_add_test (tc, test_refusal_names_field);
   tcase_add_test (tc, test_refuse_two_values);
   tcase_add_test (tc, test_refuse_deep_nesting);
