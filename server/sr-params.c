@@ -222,11 +222,17 @@ sr_param_enum_set (JsonObject         *params,
     }
 
   list = g_strjoinv (", ", (char **) values);
-  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0 ||
-      json_array_get_length (json_node_get_array (node)) > n_values)
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (json_node_get_array (node)) == 0)
     {
       sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
                     "%s is one of %s, or a list of them", name, list);
+      return FALSE;
+    }
+  /* A value may repeat (it changes nothing), but not without end. */
+  if (json_array_get_length (json_node_get_array (node)) > MAX (n_values, 64))
+    {
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
+                    "%s lists at most %u values", name, MAX (n_values, 64));
       return FALSE;
     }
 

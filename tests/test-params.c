@@ -448,6 +448,67 @@ START_TEST (test_enum_absent_wrong_type)
 }
 END_TEST
 
+/* A value or a list of values; a value may repeat, up to 64 in all. */
+START_TEST (test_enum_set)
+{
+  static const struct {
+    const char *text;
+    const char *literal;   /* NULL: refused */
+  } cases[] = {
+    { "{\"fuel\":\"cng\"}", "{cng}" },
+    { "{\"fuel\":[\"petrol\",\"diesel\"]}", "{petrol,diesel}" },
+    { "{\"fuel\":[\"petrol\",\"diesel\",\"cng\",\"hybrid\",\"electric\",\"petrol\"]}",
+      "{petrol,diesel,cng,hybrid,electric,petrol}" },
+    { "{\"fuel\":[]}", NULL },
+    { "{\"fuel\":[\"petrol\",\"boat\"]}", NULL },
+    { "{\"fuel\":[\"petrol\",1]}", NULL },
+    { "{\"fuel\":{\"a\":\"petrol\"}}", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) params = params_from (cases[i].text);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *literal = NULL;
+      gboolean ok = sr_param_enum_set (params, "fuel", fuels, &literal, &error);
+
+      if (cases[i].literal != NULL)
+        {
+          ck_assert_msg (ok, "%s: %s", cases[i].text, error ? error->message : "");
+          ck_assert_str_eq (literal, cases[i].literal);
+        }
+      else
+        {
+          ck_assert_msg (!ok, "accepted %s", cases[i].text);
+          assert_invalid (error, "fuel");
+          ck_assert_ptr_null (literal);
+        }
+    }
+
+  /* 64 values, repeats and all, are a list; 65 are too many. */
+  {
+    g_autoptr(GString) text = g_string_new ("{\"fuel\":[\"cng\"");
+    g_autoptr(JsonObject) params = NULL;
+    g_autoptr(JsonObject) more = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *literal = NULL;
+    g_autofree char *sixty_four = NULL;
+
+    for (int i = 1; i < 64; i++)
+      g_string_append (text, ",\"cng\"");
+    sixty_four = g_strconcat (text->str, "]}", NULL);
+    params = params_from (sixty_four);
+    ck_assert (sr_param_enum_set (params, "fuel", fuels, &literal, &error));
+    g_string_append (text, ",\"cng\"]}");
+    more = params_from (text->str);
+    g_clear_pointer (&literal, g_free);
+    ck_assert (!sr_param_enum_set (more, "fuel", fuels, &literal, &error));
+    assert_invalid (error, "fuel");
+    ck_assert (strstr (error->message, "64") != NULL);
+  }
+}
+END_TEST
+
 /* paging */
 
 START_TEST (test_paging_defaults)
@@ -686,6 +747,7 @@ params_suite (void)
   tcase_add_test (tc, test_enum_present);
   tcase_add_test (tc, test_enum_refused);
   tcase_add_test (tc, test_enum_absent_wrong_type);
+  tcase_add_test (tc, test_enum_set);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("paging");
