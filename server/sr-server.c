@@ -20,6 +20,7 @@
 #define SWEEP_INTERVAL_S      5
 #define PRUNE_INTERVAL_S      3600
 #define SHUTDOWN_GRACE_US     (10 * G_USEC_PER_SEC)
+#define LISTEN_BACKLOG        1024
 
 struct _SrServer
 {
@@ -406,6 +407,10 @@ add_listen_address (SrServer  *self,
   connectable = g_network_address_parse (self->config->listen, SR_DEFAULT_PORT, error);
   if (connectable == NULL)
     return FALSE;
+
+  /* GIO's default backlog is 10: the counter PCs of a shop reconnecting at once after
+   * a server restart would wait out SYN retries. The kernel caps it (somaxconn). */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self), LISTEN_BACKLOG);
 
   enumerator = g_socket_connectable_enumerate (connectable);
   while ((address = g_socket_address_enumerator_next (enumerator, NULL, error)) != NULL)
