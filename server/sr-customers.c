@@ -43,19 +43,16 @@ sr_param_date (JsonObject  *params,
                GError     **error)
 {
   const char *value = NULL;
-  int y, m, d;
-  char tail;
 
   if (!sr_param_string (params, name, required, 10, &value, error))
     return FALSE;
   if (value == NULL)
     return TRUE;
 
-  if (strlen (value) != 10 || value[4] != '-' || value[7] != '-' ||
-      sscanf (value, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
-      y < 1900 || y > 9999 || !g_date_valid_dmy (d, m, y))
+  if (!sr_text_is_date (value))
     {
-      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name, "%s must be a date, YYYY-MM-DD", name);
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
+                    "%s must be a date, YYYY-MM-DD, from 1900-01-01 to 9999-12-31", name);
       return FALSE;
     }
 
@@ -71,6 +68,7 @@ sr_param_timestamp (JsonObject  *params,
                     GError     **error)
 {
   g_autoptr(GDateTime) time = NULL;
+  g_autoptr(GDateTime) utc = NULL;
   const char *value = NULL;
 
   *present = FALSE;
@@ -80,10 +78,14 @@ sr_param_timestamp (JsonObject  *params,
   /* GLib's parser wants the offset (no default zone is given) and accepts forms
    * PostgreSQL would not, so the value goes on in GLib's own spelling. */
   time = g_date_time_new_from_iso8601 (value, NULL);
-  if (time == NULL || g_date_time_get_year (time) < 1900)
+  if (time != NULL)
+    utc = g_date_time_to_utc (time);
+  /* In UTC too: 9999-12-31T23:59:59-12:00 is already in the year 10000 there. */
+  if (utc == NULL || g_date_time_get_year (utc) < 1900 || g_date_time_get_year (utc) > 9999)
     {
       sr_set_error (error, SR_ERROR_INVALID_PARAMS, name,
-                    "%s must be a time with its offset, like 2025-06-07T09:30:00+05:30", name);
+                    "%s must be a time with its offset, like 2025-06-07T09:30:00+05:30, "
+                    "from 1900 to 9999", name);
       return NULL;
     }
 

@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sr-error.h"
@@ -256,6 +257,20 @@ sr_param_enum_set (JsonObject         *params,
   *out = g_string_free (g_steal_pointer (&literal), FALSE);
 
   return TRUE;
+}
+
+gboolean
+sr_text_is_date (const char *text)
+{
+  int y, m, d;
+  char tail;
+
+  if (strlen (text) != 10 || text[4] != '-' || text[7] != '-' ||
+      !g_ascii_isdigit (text[0]) || !g_ascii_isdigit (text[5]) || !g_ascii_isdigit (text[8]) ||
+      sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    return FALSE;
+
+  return y >= 1900 && y <= 9999 && g_date_valid_dmy (d, m, y);
 }
 
 gboolean

@@ -52,6 +52,8 @@ gboolean  sr_param_enum_set (JsonObject   *params,
                              char        **out,
                              GError      **error);
 /* limit (1..max, default default_limit) and after (an opaque cursor string). */
+/* YYYY-MM-DD naming a real day from 1900-01-01 to 9999-12-31. */
+gboolean  sr_text_is_date   (const char   *text);
 gboolean  sr_param_paging   (JsonObject   *params,
                              gint64        default_limit,
                              gint64        max_limit,

@@ -505,7 +505,8 @@ static const char sql_summary[] =
   "         count(*) FILTER (WHERE v.status = 'reserved') AS reserved,"
   "         count(*) FILTER (WHERE v.status = 'sold') AS sold,"
   "         coalesce(sum(v.price) FILTER (WHERE v.status <> 'sold'), 0)::numeric(20, 2)::text AS value,"
-  "         round(avg(current_date - v.arrived_on) FILTER (WHERE v.status <> 'sold'), 1)::text AS age"
+  /* A car due to arrive later has been in stock for no days yet, not for fewer. */
+  "         round(avg(greatest(current_date - v.arrived_on, 0)) FILTER (WHERE v.status <> 'sold'), 1)::text AS age"
   "    FROM vehicles v WHERE ($1::bigint IS NULL OR v.branch_id = $1)),"
   " sold AS ("
   "  SELECT count(*) AS n, coalesce(sum(s.price), 0)::numeric(20, 2)::text AS revenue"

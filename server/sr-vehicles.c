@@ -105,18 +105,6 @@ vin_valid (const char *vin)
   return TRUE;
 }
 
-static gboolean
-date_valid (const char *text)
-{
-  int y, m, d;
-  char tail;
-
-  if (strlen (text) != 10 || text[4] != '-' || text[7] != '-' ||
-      sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-    return FALSE;
-
-  return y >= 1900 && y <= 9999 && g_date_valid_dmy (d, m, y);
-}
 
 static gboolean
 check_fields (JsonObject     *fields,
@@ -193,9 +181,12 @@ check_fields (JsonObject     *fields,
   text = NULL;
   if (!sr_param_string (fields, "arrived_on", FALSE, 10, &text, error))
     return FALSE;
-  if (text != NULL && !date_valid (text))
+  /* A car may be due in the coming months (incoming), not in years: as for year. */
+  if (text != NULL &&
+      (!sr_text_is_date (text) || g_ascii_strtoll (text, NULL, 10) > g_date_time_get_year (now) + 1))
     {
-      sr_set_error (error, SR_ERROR_INVALID_PARAMS, "arrived_on", "arrived_on must be a date, YYYY-MM-DD");
+      sr_set_error (error, SR_ERROR_INVALID_PARAMS, "arrived_on",
+                    "arrived_on must be a date, YYYY-MM-DD, from 1900 to the end of next year");
       return FALSE;
     }
 

@@ -536,6 +536,11 @@ START_TEST (test_followup_lifecycle)
   params = g_strdup_printf ("{\"customer_id\":%" G_GINT64_FORMAT ",\"due_at\":\"tomorrow\",\"kind\":\"call\"}",
                             customer);
   expect_refused (sales, "followups.create", params, "invalid_params", "due_at");
+  /* In the year 10000 once in UTC, where the database keeps it. */
+  g_clear_pointer (&params, g_free);
+  params = g_strdup_printf ("{\"customer_id\":%" G_GINT64_FORMAT ",\"due_at\":\"9999-12-31T23:59:59-12:00\","
+                            "\"kind\":\"call\"}", customer);
+  expect_refused (sales, "followups.create", params, "invalid_params", "due_at");
   g_clear_pointer (&params, g_free);
   params = g_strdup_printf ("{\"customer_id\":%" G_GINT64_FORMAT ",\"due_at\":\"%s\",\"kind\":\"fax\"}",
                             customer, tomorrow);
@@ -1071,6 +1076,21 @@ START_TEST (test_summary)
   ck_assert_str_eq (sr_test_get_string (pune_summary, "stock.value"), "1000000.00");
   ck_assert_int_eq (sr_test_get_int (pune_summary, "sales.count"), 0);
   check_summary_matches_rows (pune_summary, 2);
+
+  /* A car due next month counts as in stock for no days, not for minus thirty: Mumbai's
+   * unsold cars are now 10, 0, 20 and 0 days old. */
+  {
+    g_autofree char *in_thirty_days = date_from_today (30);
+    g_autofree char *next_month = g_strdup_printf (",\"arrived_on\":\"%s\",\"status\":\"incoming\"",
+                                                   in_thirty_days);
+    g_autoptr(JsonNode) later = NULL;
+
+    create_vehicle_full (manager, "MA3FZEB1S01000006", "100000.00", next_month);
+    later = sr_test_call_ok (manager, "reports.summary", NULL);
+    ck_assert_msg (json_node_get_double (json_object_get_member (json_object_get_object_member (
+                     sr_test_object (later), "stock"), "avg_age_days")) == 7.5,
+                   "average age is not 7.5 days");
+  }
 }
 END_TEST
 

@@ -540,6 +540,9 @@ START_TEST (test_create_bad_values)
     { "odometer_km", "{\"odometer_km\":-5}" },
     { "arrived_on", "{\"arrived_on\":\"2024-02-30\"}" },
     { "arrived_on", "{\"arrived_on\":\"30/01/2024\"}" },
+    { "arrived_on", "{\"arrived_on\":\"1899-12-31\"}" },
+    { "arrived_on", "{\"arrived_on\":\"9999-12-31\"}" },
+    { "arrived_on", "{\"arrived_on\":\"2024-1-01\"}" },
     { "status", "{\"status\":\"lost\"}" },
     { "make", "{\"make\":\"   \"}" },
     { "notes", "{\"notes\":null}" },
@@ -562,6 +565,19 @@ START_TEST (test_create_bad_values)
                                       g_date_time_get_year (now) + 1);
   next_year = sr_test_call_ok (manager, "vehicles.create", next_year_params);
   ck_assert_int_eq (sr_test_get_int (next_year, "year"), g_date_time_get_year (now) + 1);
+
+  /* A car may be due to arrive as late as the end of next year, and no later. */
+  {
+    g_autofree char *last = g_strdup_printf ("{\"arrived_on\":\"%d-12-31\",\"status\":\"incoming\"}",
+                                             g_date_time_get_year (now) + 1);
+    g_autofree char *beyond = g_strdup_printf ("{\"arrived_on\":\"%d-01-01\"}",
+                                               g_date_time_get_year (now) + 2);
+    g_autofree char *params = vehicle_with (VIN_B, last);
+    g_autoptr(JsonNode) due = sr_test_call_ok (manager, "vehicles.create", params);
+
+    ck_assert_str_eq (sr_test_get_string (due, "status"), "incoming");
+    refuse_create_with (manager, VIN_C, beyond, "invalid_params", "arrived_on");
+  }
 }
 END_TEST
 
