@@ -87,6 +87,29 @@ static const char sql_propose[] =
   "   FROM vehicles v WHERE v.id = $1 AND v.version = $2"
   " RETURNING pending_edit_json(e)::text";
 
+/* A new VIN that another vehicle (of any branch) already has would only be refused at
+ * approval: say so to the proposer now. TRUE with @error set when it is taken or the
+ * question failed. */
+static gboolean
+vin_in_use (SrDb        *db,
+            JsonObject  *changes,
+            const char  *vehicle_text,
+            GError     **error)
+{
+  g_autoptr(PGresult) result = NULL;
+  const char *values[2] = { json_object_get_string_member (changes, "vin"), vehicle_text };
+
+  result = sr_db_exec (db, "SELECT showroom_vin_in_use($1, $2)", 2, values, error);
+  if (result == NULL)
+    return TRUE;
+  if (g_str_equal (PQgetvalue (result, 0, 0), "t"))
+    {
+      sr_set_error (error, SR_ERROR_DUPLICATE_VIN, "changes.vin", "another vehicle has this VIN");
+      return TRUE;
+    }
+  return FALSE;
+}
+
 JsonNode *
 sr_edits_propose (SrDb    *db,
                   SrCall  *call,
@@ -120,6 +143,8 @@ sr_edits_propose (SrDb    *db,
   values[4] = reason;
 
   if (!sr_db_begin (db, "direct", error))
+    return NULL;
+  if (json_object_has_member (changes, "vin") && vin_in_use (db, changes, vehicle_text, error))
     return NULL;
   result = sr_db_exec (db, sql_propose, 5, values, error);
   if (result == NULL)

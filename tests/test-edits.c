@@ -551,6 +551,34 @@ START_TEST (test_approve_fails_on_apply)
 }
 END_TEST
 
+/* A VIN another vehicle already has, in this branch or one the proposer cannot see, is
+ * refused when proposed (it would only fail at approval); nothing is stored. The
+ * vehicle's own VIN, proposed again, is no clash. */
+START_TEST (test_propose_taken_vin)
+{
+  g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
+  g_autoptr(SrConnection) pune_manager = sr_test_connect_as (server, "manager@pune.test");
+  g_autoptr(SrConnection) sales = sr_test_connect_as (server, "sales@mumbai.test");
+  g_autoptr(JsonNode) same = NULL;
+  g_autofree char *here = NULL;
+  g_autofree char *there = NULL;
+  gint64 id = create_vehicle (manager, "MA3FZEB1S00200011", "845000.00");
+
+  create_vehicle (manager, "MA3FZEB1S00200012", "100000.00");
+  create_vehicle (pune_manager, "MA3FZEB1S00200013", "100000.00");
+
+  here = g_strdup_printf ("{\"vehicle_id\":%" G_GINT64_FORMAT ",\"base_version\":1,"
+                          "\"changes\":{\"vin\":\"MA3FZEB1S00200012\"}}", id);
+  refused_field (sales, "edits.propose", here, "duplicate_vin", "changes.vin");
+  there = g_strdup_printf ("{\"vehicle_id\":%" G_GINT64_FORMAT ",\"base_version\":1,"
+                           "\"changes\":{\"vin\":\"MA3FZEB1S00200013\"}}", id);
+  refused_field (sales, "edits.propose", there, "duplicate_vin", "changes.vin");
+
+  same = propose (sales, id, 1, "{\"vin\":\"MA3FZEB1S00200011\",\"color\":\"Red\"}");
+  ck_assert_str_eq (sr_test_get_string (same, "status"), "pending");
+}
+END_TEST
+
 /* --- the race ------------------------------------------------------------------------------ */
 
 START_TEST (test_concurrent_approvals)
@@ -755,6 +783,7 @@ main (void)
   tcase_add_test (decide, test_decide_refusals);
   tcase_add_test (decide, test_stale);
   tcase_add_test (decide, test_approve_fails_on_apply);
+  tcase_add_test (decide, test_propose_taken_vin);
   tcase_add_test (decide, test_reject);
   tcase_add_test (decide, test_withdraw);
   suite_add_tcase (suite, decide);
