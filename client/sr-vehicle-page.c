@@ -264,10 +264,18 @@ field_problem (guint       i,
       return NULL;
 
     case KIND_DATE:
-      if (sscanf (stripped, "%4d-%2d-%2d%c", &year, &month, &day, &end) != 3 || strlen (stripped) != 10 ||
-          !g_date_valid_dmy (day, month, year))
-        return g_strdup (_("Arrived on: a date as YYYY-MM-DD, for example 2025-06-07."));
-      return NULL;
+      {
+        g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+        int next = g_date_time_get_year (now) + 1;
+
+        if (sscanf (stripped, "%4d-%2d-%2d%c", &year, &month, &day, &end) != 3 || strlen (stripped) != 10 ||
+            !g_date_valid_dmy (day, month, year))
+          return g_strdup (_("Arrived on: a date as YYYY-MM-DD, for example 2025-06-07."));
+        /* As the server has it: a car may be due, not due in years. */
+        if (year < 1900 || year > next)
+          return g_strdup_printf (_("Arrived on: a date from 1900 to the end of %d."), next);
+        return NULL;
+      }
 
     case KIND_FUEL:
     case KIND_STATUS:
