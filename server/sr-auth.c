@@ -18,6 +18,8 @@
 
 #define RATE_LIMIT_FAILURES 5
 #define RATE_LIMIT_WINDOW   "15 minutes"
+/* pg_advisory_xact_lock(class, key) keys: the change log's lock is (7460, 1). */
+#define LOGIN_LOCK_CLASS    7461
 
 static const char sql_rate_limit[] =
   "SELECT count(*),"
@@ -133,6 +135,30 @@ check_rate_limit (SrDb        *db,
   return FALSE;
 }
 
+/* Counts this attempt as a failure before the password is looked at, unless the limit is
+ * reached; a sign-in that succeeds clears the count again. One e-mail's attempts take
+ * turns on an advisory lock (on every server of the database) for as long as it takes
+ * to count and record, so attempts made at the same moment cannot all see four
+ * failures and all be tried: at most RATE_LIMIT_FAILURES passwords are ever checked. */
+static gboolean
+reserve_attempt (SrDb        *db,
+                 const char  *email,
+                 GError     **error)
+{
+  g_autoptr(PGresult) locked = NULL;
+  g_autoptr(PGresult) recorded = NULL;
+  const char *values[1] = { email };
+
+  if (!sr_db_begin (db, "direct", error))
+    return FALSE;
+  locked = sr_db_exec (db, "SELECT pg_advisory_xact_lock(" G_STRINGIFY (LOGIN_LOCK_CLASS) ", hashtext($1))",
+                       1, values, error);
+  if (locked == NULL || !check_rate_limit (db, email, error))
+    return FALSE;
+  recorded = sr_db_exec (db, sql_record_failure, 1, values, error);
+  return recorded != NULL && sr_db_commit (db, error);
+}
+
 JsonNode *
 sr_auth_login (SrDb    *db,
                SrCall  *call,
@@ -162,7 +188,7 @@ sr_auth_login (SrDb    *db,
   values[0] = email;
 
   /* Before the password is looked at: a correct one does not lift the limit. */
-  if (!check_rate_limit (db, email, error))
+  if (!reserve_attempt (db, email, error))
     return NULL;
 
   user = sr_db_exec (db, sql_user_by_email, 1, values, error);
@@ -178,11 +204,9 @@ sr_auth_login (SrDb    *db,
     ok = sr_password_verify (sr_db_get_text (user, 0, SR_USER_N_COLUMNS), password) &&
          sr_db_get_bool (user, 0, 5);
 
+  /* The attempt is already counted as a failure. */
   if (!ok)
     {
-      done = sr_db_exec (db, sql_record_failure, 1, values, error);
-      if (done == NULL)
-        return NULL;
       sr_set_error (error, SR_ERROR_BAD_CREDENTIALS, NULL, "wrong e-mail or password");
       return NULL;
     }

@@ -148,6 +148,53 @@ START_TEST (test_login_params)
 }
 END_TEST
 
+/* Twelve wrong passwords for one address sent at the same moment, over two servers of
+ * the database: five are checked and refused as bad_credentials, the other seven are
+ * rate_limited without being looked at (before, they all saw fewer than five failures
+ * and eight to twelve passwords were tried). */
+#define N_GUESSERS 12
+
+START_TEST (test_rate_limit_concurrent)
+{
+  SrTestServer *second = sr_test_server_start (conninfo, "--no-tls", NULL);
+  SrConnection *connections[N_GUESSERS];
+  const char *params[N_GUESSERS];
+  JsonNode *results[N_GUESSERS] = { NULL };
+  GError *errors[N_GUESSERS] = { NULL };
+  guint refused = 0;
+  guint limited = 0;
+
+  for (guint i = 0; i < N_GUESSERS; i++)
+    {
+      connections[i] = sr_test_connect (i % 2 == 0 ? server : second);
+      params[i] = "{\"email\":\"sales@mumbai.test\",\"password\":\"guess-guess\"}";
+    }
+
+  sr_test_race (connections, N_GUESSERS, "auth.login", params, results, errors);
+
+  for (guint i = 0; i < N_GUESSERS; i++)
+    {
+      ck_assert_msg (results[i] == NULL, "a wrong password signed in");
+      ck_assert_ptr_nonnull (errors[i]);
+      if (errors[i]->code == SR_ERROR_BAD_CREDENTIALS)
+        refused++;
+      else if (errors[i]->code == SR_ERROR_RATE_LIMITED)
+        limited++;
+      else
+        ck_abort_msg ("unexpected answer: %s", errors[i]->message);
+      g_clear_error (&errors[i]);
+      g_object_unref (connections[i]);
+    }
+
+  ck_assert_uint_eq (refused, 5);
+  ck_assert_uint_eq (limited, N_GUESSERS - 5);
+  ck_assert_int_eq (sr_test_query_int (dbname, "SELECT count(*) FROM login_failures"), 5);
+
+  ck_assert_int_eq (sr_test_server_stop (second), 0);
+  sr_test_server_free (second);
+}
+END_TEST
+
 START_TEST (test_rate_limit)
 {
   g_autoptr(SrConnection) connection = sr_test_connect (server);
@@ -446,6 +493,7 @@ main (void)
   tcase_add_test (login_case, test_bad_credentials_look_alike);
   tcase_add_test (login_case, test_login_params);
   tcase_add_test (login_case, test_rate_limit);
+  tcase_add_test (login_case, test_rate_limit_concurrent);
   tcase_add_test (login_case, test_success_clears_failures);
   tcase_add_test (login_case, test_session_required);
   suite_add_tcase (suite, login_case);
