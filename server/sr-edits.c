@@ -59,6 +59,8 @@ sr_edit_array (PGresult  *result,
 
 /* Checks proposed changes as vehicles.update would check them; a sales user, who may
  * not see cost, may not propose one either. */
+static const char *const money_fields[] = { "price", "cost" };
+
 gboolean
 sr_edit_check_changes (JsonObject     *changes,
                        const char     *prefix,
@@ -78,7 +80,20 @@ sr_edit_check_changes (JsonObject     *changes,
       return FALSE;
     }
 
-  return sr_vehicle_check_fields (changes, prefix, FALSE, actor, error);
+  if (!sr_vehicle_check_fields (changes, prefix, FALSE, actor, error))
+    return FALSE;
+
+  /* Stored as proposed and shown in lists and events: amounts in the protocol's form,
+   * as the vehicle itself will have them. */
+  for (guint i = 0; i < G_N_ELEMENTS (money_fields); i++)
+    if (json_object_has_member (changes, money_fields[i]))
+      {
+        g_autofree char *canonical =
+          sr_money_canonical (json_object_get_string_member (changes, money_fields[i]));
+
+        json_object_set_string_member (changes, money_fields[i], canonical);
+      }
+  return TRUE;
 }
 
 static const char sql_propose[] =

@@ -64,6 +64,24 @@ sr_money_valid (const char *text)
   return *p == '\0';
 }
 
+char *
+sr_money_canonical (const char *valid)
+{
+  const char *point = strchr (valid, '.');
+  gsize whole = point != NULL ? (gsize) (point - valid) : strlen (valid);
+  const char *fraction = point != NULL ? point + 1 : "";
+
+  while (whole > 1 && *valid == '0')
+    {
+      valid++;
+      whole--;
+    }
+
+  return g_strdup_printf ("%.*s.%c%c", (int) whole, valid,
+                          fraction[0] != '\0' ? fraction[0] : '0',
+                          fraction[0] != '\0' && fraction[1] != '\0' ? fraction[1] : '0');
+}
+
 gboolean
 sr_param_money (JsonObject  *object,
                 const char  *name,

@@ -10,6 +10,8 @@ extern const char *const sr_fuel_names[];
 extern const char *const sr_vehicle_status_names[];
 
 gboolean  sr_money_valid           (const char     *text);
+/* An amount sr_money_valid() took, as the protocol writes money: "12" -> "12.00". */
+char     *sr_money_canonical       (const char     *valid);
 /* An optional member @name of @object that must be an amount ("845000.00"): *out stays
  * as it was when the member is absent. */
 gboolean  sr_param_money           (JsonObject     *object,

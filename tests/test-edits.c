@@ -579,6 +579,48 @@ START_TEST (test_propose_taken_vin)
 }
 END_TEST
 
+/* Amounts in a proposal are kept in the protocol's form, two decimals, as the vehicle
+ * will have them: in the answer, in the list and once applied. */
+START_TEST (test_propose_money_canonical)
+{
+  g_autoptr(SrConnection) manager = sr_test_connect_as (server, "manager@mumbai.test");
+  g_autoptr(SrConnection) sales = sr_test_connect_as (server, "sales@mumbai.test");
+  g_autoptr(JsonNode) edit = NULL;
+  g_autoptr(JsonNode) cost_edit = NULL;
+  g_autoptr(JsonNode) page = NULL;
+  g_autoptr(JsonNode) approved = NULL;
+  g_autoptr(JsonNode) vehicle = NULL;
+  gint64 id = create_vehicle (manager, "MA3FZEB1S00200014", "845000.00");
+  JsonObject *changes;
+
+  edit = propose (sales, id, 1, "{\"price\":\"0012.5\"}");
+  changes = json_object_get_object_member (sr_test_object (edit), "changes");
+  ck_assert_str_eq (json_object_get_string_member (changes, "price"), "12.50");
+
+  cost_edit = propose (manager, id, 1, "{\"cost\":\"700000\"}");
+  changes = json_object_get_object_member (sr_test_object (cost_edit), "changes");
+  ck_assert_str_eq (json_object_get_string_member (changes, "cost"), "700000.00");
+
+  page = sr_test_call_okf (manager, "edits.list", "{\"vehicle_id\":%" G_GINT64_FORMAT "}", id);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *item = json_array_get_object_element (
+        json_object_get_array_member (sr_test_object (page), "items"), i);
+      JsonObject *listed = json_object_get_object_member (item, "changes");
+
+      if (json_object_has_member (listed, "price"))
+        ck_assert_str_eq (json_object_get_string_member (listed, "price"), "12.50");
+      else
+        ck_assert_str_eq (json_object_get_string_member (listed, "cost"), "700000.00");
+    }
+
+  approved = sr_test_call_okf (manager, "edits.approve", "{\"id\":%" G_GINT64_FORMAT "}",
+                               sr_test_get_int (edit, "id"));
+  vehicle = get_vehicle (manager, id);
+  ck_assert_str_eq (sr_test_get_string (vehicle, "price"), "12.50");
+}
+END_TEST
+
 /* --- the race ------------------------------------------------------------------------------ */
 
 START_TEST (test_concurrent_approvals)
@@ -784,6 +826,7 @@ main (void)
   tcase_add_test (decide, test_stale);
   tcase_add_test (decide, test_approve_fails_on_apply);
   tcase_add_test (decide, test_propose_taken_vin);
+  tcase_add_test (decide, test_propose_money_canonical);
   tcase_add_test (decide, test_reject);
   tcase_add_test (decide, test_withdraw);
   suite_add_tcase (suite, decide);
