@@ -1135,6 +1135,10 @@ history_row (JsonObject *entry)
         }
     }
 
+  /* A sales user's view of a change of cost alone: the entry, without the figures. */
+  if (title->len == 0)
+    g_string_append (title, _("Changed details that only managers see"));
+
   subtitle = g_strdup_printf ("%s · %s · %s", who, g_strstrip (when), via);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title->str);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

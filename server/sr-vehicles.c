@@ -606,21 +606,11 @@ sr_vehicles_history (SrDb    *db,
           json_object_set_object_member (item, "user", user);
         }
       json_object_set_string_member (item, "op", PQgetvalue (result, i, 4));
+      /* Every change is listed (PROTOCOL.md: "every change to a vehicle appears here"),
+       * so a history still lines up with the versions; a change of cost alone shows a
+       * sales user that the vehicle changed, with nothing in changes. */
       if (call->actor.role == SR_ROLE_SALES && changes != NULL && JSON_NODE_HOLDS_OBJECT (changes))
-        {
-          JsonObject *fields = json_object_ref (json_node_get_object (changes));
-
-          json_object_remove_member (fields, "cost");
-          /* A change of cost alone is not theirs to know about at all. */
-          if (json_object_get_size (fields) == 0 && g_str_equal (PQgetvalue (result, i, 4), "update"))
-            {
-              json_object_unref (fields);
-              json_node_unref (changes);
-              json_object_unref (item);
-              continue;
-            }
-          json_object_unref (fields);
-        }
+        json_object_remove_member (json_node_get_object (changes), "cost");
       json_object_set_member (item, "changes", changes ? changes : sr_json_node_empty ());
       set_via (item, PQgetvalue (result, i, 6));
       json_array_add_object_element (items, item);

@@ -386,6 +386,26 @@ START_TEST (test_sales_proposes)
                " FROM pending_edits", "pending 640000.00 Customer has a written quote from another dealer 1");
   price = sr_test_query (dbname, "SELECT price FROM vehicles WHERE vin = 'MA3FZEB1S00300001'");
   ck_assert_str_eq (price, "650000.00");
+
+  /* A change of cost alone is in their history too, without the figures. */
+  sr_test_exec (dbname, "UPDATE vehicles SET cost = cost + 1000 WHERE vin = 'MA3FZEB1S00300001'");
+  page = open_vehicle ("MA3FZEB1S00300001");
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (sr_ui_child (GTK_WIDGET (page), SR_TYPE_VEHICLE_PAGE,
+                                                                      "view_stack")), "history");
+  {
+    GtkWidget *history_list = sr_ui_child (GTK_WIDGET (page), SR_TYPE_VEHICLE_PAGE, "history_list");
+    GtkWidget *latest;
+    const char *title;
+
+    sr_ui_wait_until (has_rows, history_list);
+    latest = gtk_widget_get_first_child (history_list);
+    title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (latest));
+    ck_assert_str_eq (title, "Changed details that only managers see");
+    ck_assert_msg (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (latest)),
+                                     "Outside Showroom (database) · "),
+                   "history says %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (latest)));
+    ck_assert_ptr_nonnull (gtk_widget_get_next_sibling (latest));
+  }
 }
 END_TEST
 
