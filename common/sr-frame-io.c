@@ -25,6 +25,7 @@ struct _SrFrameReader
   SrFrameReaderFunc   func;
   gpointer            user_data;
   guint8             *chunk;
+  gint64              last_read;   /* monotonic µs of the last bytes that came in */
   guint               reading : 1;
   guint               paused : 1;
   guint               finished : 1;
@@ -133,6 +134,7 @@ read_cb (GObject      *object,
       return;
     }
 
+  self->last_read = g_get_monotonic_time ();
   sr_frame_decoder_push (self->decoder, self->chunk, n);
   drain (self);
   reader_unref (self);
@@ -174,6 +176,14 @@ sr_frame_reader_resume (SrFrameReader *self)
 
   self->paused = FALSE;
   drain (self);
+}
+
+gint64
+sr_frame_reader_get_last_read (SrFrameReader *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->last_read;
 }
 
 gboolean

@@ -36,6 +36,8 @@ void           sr_frame_reader_start      (SrFrameReader     *self);
 void           sr_frame_reader_pause      (SrFrameReader     *self);
 void           sr_frame_reader_resume     (SrFrameReader     *self);
 gboolean       sr_frame_reader_is_partial (SrFrameReader     *self);
+/* g_get_monotonic_time() when bytes last came in; 0 before any. */
+gint64         sr_frame_reader_get_last_read (SrFrameReader  *self);
 /* Cancels pending reads; no callback runs after this returns. */
 void           sr_frame_reader_free       (SrFrameReader     *self);
 

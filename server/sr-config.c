@@ -2,7 +2,8 @@
  *
  * The key file (--config) has one [server] group; every key is optional:
  *   db, listen, tls-cert, tls-key, state-dir, allowed-email-domains (list), max-frame,
- *   idle-timeout-s, pool-size, session-idle-hours, session-max-days, max-queued-kib
+ *   idle-timeout-s, stall-timeout-s, pool-size, session-idle-hours, session-max-days,
+ *   max-queued-kib
  */
 #define G_LOG_DOMAIN "sr-config"
 
@@ -225,6 +226,8 @@ sr_config_parse (SrConfig   *self,
                      1024, 16 * 1024 * 1024, error) ||
           !take_int (&self->idle_timeout_s, FALSE, file, "idle-timeout-s", 1,
                      10, 7 * 24 * 3600, error) ||
+          !take_int (&self->stall_timeout_s, FALSE, file, "stall-timeout-s", 1,
+                     1, 3600, error) ||
           !take_int (&pool, pool_size != 0, file, "pool-size", 1, 1, 256, error) ||
           !take_int (&self->session_idle_s, FALSE, file, "session-idle-hours", 3600,
                      1, 24 * 365, error) ||

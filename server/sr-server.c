@@ -17,7 +17,7 @@
 #include "sr-session.h"
 #include "sr-tls.h"
 
-#define SWEEP_INTERVAL_S      5
+#define SWEEP_INTERVAL_S      1
 #define PRUNE_INTERVAL_S      3600
 #define SHUTDOWN_GRACE_US     (10 * G_USEC_PER_SEC)
 #define LISTEN_BACKLOG        1024

@@ -43,7 +43,6 @@ struct _SrSession
   gint64          last_request;  /* monotonic us */
   gint64          last_touch;    /* monotonic us */
   gint64          last_frame;    /* monotonic us */
-  gint64          partial_since; /* monotonic us, 0 when no partial frame */
   guint           in_flight;
   GQueue          held;          /* framed events waiting for a replay to end */
   guint           overflow_check_id;
@@ -698,7 +697,6 @@ frame_cb (GBytes       *frame,
   gsize len;
 
   self->last_frame = g_get_monotonic_time ();
-  self->partial_since = 0;
 
   if (frame == NULL)
     {
@@ -748,19 +746,15 @@ sr_session_sweep (SrSession *self,
   if (self->closed || self->closing)
     return;
 
-  if (self->reader != NULL && sr_frame_reader_is_partial (self->reader))
+  /* Stalled: half a frame in, and no byte for stall-timeout (a slow sender that keeps
+   * sending is not stalled). */
+  if (self->reader != NULL && sr_frame_reader_is_partial (self->reader) &&
+      now_us - sr_frame_reader_get_last_read (self->reader) >= config->stall_timeout_s * G_USEC_PER_SEC)
     {
-      if (self->partial_since == 0)
-        self->partial_since = now_us;
-      else if (now_us - self->partial_since > config->stall_timeout_s * G_USEC_PER_SEC)
-        {
-          g_message ("%s: dropping a connection stalled mid-frame", self->peer);
-          really_close (self);
-          return;
-        }
+      g_message ("%s: dropping a connection stalled mid-frame", self->peer);
+      really_close (self);
+      return;
     }
-  else
-    self->partial_since = 0;
 
   if (self->in_flight == 0 && !(self->subscribed && self->actor.id != 0) &&
       now_us - self->last_frame > config->idle_timeout_s * G_USEC_PER_SEC)

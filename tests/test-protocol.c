@@ -8,7 +8,10 @@
 #include <signal.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "sr-error.h"
+#include "sr-frame.h"
 #include "sr-test-server.h"
 
 static char *conninfo;
@@ -208,6 +211,63 @@ START_TEST (test_not_quite_json_refused)
   }
   ck_assert_int_eq (sr_test_server_stop (roomy), 0);
   sr_test_server_free (roomy);
+}
+END_TEST
+
+/* A frame that stops halfway is dropped once no byte has come for stall-timeout-s
+ * (2 s here); one sent slowly, a byte a second for longer than that, is not stalled and
+ * is served. */
+START_TEST (test_stalled_frame_dropped)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config_path = NULL;
+  g_autoptr(GSocketConnection) slow = NULL;
+  g_autoptr(GSocketConnection) stalled = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(GBytes) frame = NULL;
+  const char *ping = "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}";
+  SrTestServer *strict;
+  const guint8 *bytes;
+  gsize len;
+  int fd;
+
+  fd = g_file_open_tmp ("sr-test-protocol-XXXXXX.conf", &config_path, &error);
+  ck_assert_msg (fd >= 0, "%s", error ? error->message : "");
+  g_close (fd, NULL);
+  ck_assert (g_file_set_contents (config_path, "[server]\nstall-timeout-s=2\n", -1, &error));
+  strict = sr_test_server_start (conninfo, "--no-tls", "--config", config_path, NULL);
+
+  frame = sr_frame_encode (ping, strlen (ping));
+  bytes = g_bytes_get_data (frame, &len);
+
+  /* Slow: header, then the body a byte a second for five seconds, then the rest. */
+  slow = sr_test_raw_connect (strict);
+  sr_test_raw_send (slow, bytes, SR_FRAME_HEADER_SIZE);
+  for (gsize i = 0; i < 5; i++)
+    {
+      g_usleep (G_USEC_PER_SEC);
+      sr_test_raw_send (slow, bytes + SR_FRAME_HEADER_SIZE + i, 1);
+    }
+  sr_test_raw_send (slow, bytes + SR_FRAME_HEADER_SIZE + 5, len - SR_FRAME_HEADER_SIZE - 5);
+  reply = sr_test_raw_read (slow);
+  ck_assert_msg (reply != NULL, "a slow but moving frame was dropped");
+  ck_assert_int_eq (json_object_get_int_member (reply, "id"), 5);
+
+  /* Stalled: header and three bytes, then nothing; the server closes the connection. */
+  stalled = sr_test_raw_connect (strict);
+  sr_test_raw_send (stalled, bytes, SR_FRAME_HEADER_SIZE + 3);
+  after = sr_test_raw_read (stalled);
+  ck_assert_msg (after == NULL, "a stalled frame was answered");
+  {
+    g_autofree char *log = sr_test_server_get_log (strict);
+
+    ck_assert_msg (strstr (log, "dropping a connection stalled mid-frame") != NULL, "%s", log);
+  }
+
+  ck_assert_int_eq (sr_test_server_stop (strict), 0);
+  sr_test_server_free (strict);
+  g_unlink (config_path);
 }
 END_TEST
 
@@ -459,6 +519,7 @@ main (void)
   tcase_add_test (framing, test_unsupported_protocol_closes);
   tcase_add_test (framing, test_bad_json_keeps_connection);
   tcase_add_test (framing, test_not_quite_json_refused);
+  tcase_add_test (framing, test_stalled_frame_dropped);
   tcase_add_test (framing, test_oversize_frame_closes);
   tcase_add_test (framing, test_empty_frame_closes);
   tcase_add_test (framing, test_frame_at_limit);
