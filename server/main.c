@@ -90,9 +90,8 @@ read_password (void)
 }
 
 static int
-serve (SrConfig *config)
+serve (SrServer *server)
 {
-  g_autoptr(SrServer) server = sr_server_new (config);
   g_autoptr(GError) error = NULL;
 
   /* Before the socket opens: a SIGTERM right after "listening" must still stop cleanly.
@@ -119,6 +118,7 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(SrConfig) config = sr_config_new ();
+  g_autoptr(SrServer) server = NULL;
   g_autoptr(GError) error = NULL;
 
   g_log_set_writer_func (log_writer, NULL, NULL);
@@ -150,6 +150,17 @@ main (int   argc,
     {
       g_printerr ("showroomd: %s\n", error->message);
       return 1;
+    }
+
+  /* What --listen gets wrong is refused before anything is written to the database. */
+  if (config->listen != NULL)
+    {
+      server = sr_server_new (config);
+      if (!sr_server_prepare (server, &error))
+        {
+          g_printerr ("showroomd: %s\n", error->message);
+          return 1;
+        }
     }
 
   if (config->migrate)
@@ -184,8 +195,8 @@ main (int   argc,
         }
     }
 
-  if (config->listen != NULL)
-    return serve (config);
+  if (server != NULL)
+    return serve (server);
 
   return 0;
 }

@@ -29,6 +29,8 @@ struct _SrServer
   /* Borrowed */
   const SrConfig  *config;
 
+  gboolean         prepared;      /* certificate loaded, addresses bound */
+
   /* Owned */
   SrDbPool        *pool;
   GTlsCertificate *certificate;
@@ -465,12 +467,13 @@ add_listen_address (SrServer  *self,
 }
 
 gboolean
-sr_server_start (SrServer  *self,
-                 GError   **error)
+sr_server_prepare (SrServer  *self,
+                   GError   **error)
 {
-  static const char *const channels[] = { "showroom_auth", "showroom_changes", NULL };
-
   g_return_val_if_fail (SR_IS_SERVER (self), FALSE);
+
+  if (self->prepared)
+    return TRUE;
 
   if (!self->config->no_tls)
     {
@@ -495,6 +498,21 @@ sr_server_start (SrServer  *self,
     }
 
   if (!add_listen_address (self, error))
+    return FALSE;
+
+  self->prepared = TRUE;
+  return TRUE;
+}
+
+gboolean
+sr_server_start (SrServer  *self,
+                 GError   **error)
+{
+  static const char *const channels[] = { "showroom_auth", "showroom_changes", NULL };
+
+  g_return_val_if_fail (SR_IS_SERVER (self), FALSE);
+
+  if (!sr_server_prepare (self, error))
     return FALSE;
 
   self->pool = sr_db_pool_new (self->config->db, self->config->pool_size);

@@ -16,6 +16,12 @@ typedef struct _SrSession SrSession;
 G_DECLARE_FINAL_TYPE (SrServer, sr_server, SR, SERVER, GSocketService)
 
 SrServer       *sr_server_new         (const SrConfig  *config);
+/* Loads or makes the certificate and binds the listen addresses, refusing what the
+ * configuration gets wrong (--no-tls off loopback, half a certificate pair): done
+ * before showroomd changes the database for --create-admin or --seed-demo. */
+gboolean        sr_server_prepare     (SrServer        *self,
+                                       GError         **error);
+/* Prepares if not yet done, then serves. */
 gboolean        sr_server_start       (SrServer        *self,
                                        GError         **error);
 /* Stops accepting, lets requests in flight finish and their answers go out, closes

@@ -802,6 +802,33 @@ START_TEST (test_showroomd_usage)
 }
 END_TEST
 
+/* --create-admin and --seed-demo beside a --listen the server refuses (--no-tls off
+ * loopback, half a certificate pair) change nothing: the refusal comes first. */
+START_TEST (test_showroomd_refusal_before_writes)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *name = sr_test_new_database (&db);
+  g_autofree char *err = NULL;
+  gint64 users = sr_test_query_int (name, "SELECT count(*) FROM users");
+  gint64 vehicles = sr_test_query_int (name, "SELECT count(*) FROM vehicles");
+
+  ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "--seed-demo", "9",
+                               "--listen", "0.0.0.0:0", "--no-tls", NULL), 1);
+  ck_assert_msg (strstr (err, "loopback") != NULL, "%s", err);
+  g_clear_pointer (&err, g_free);
+  ck_assert_int_eq (showroomd ("new-admin-password\n", &err, "--db", db,
+                               "--create-admin", "late@mumbai.test", "--name", "Late",
+                               "--listen", "0.0.0.0:0", "--no-tls", NULL), 1);
+  g_clear_pointer (&err, g_free);
+  ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "--seed-demo", "9",
+                               "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent.pem", NULL), 1);
+  ck_assert_msg (strstr (err, "--tls-key") != NULL, "%s", err);
+
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM users"), users);
+  ck_assert_int_eq (sr_test_query_int (name, "SELECT count(*) FROM vehicles"), vehicles);
+}
+END_TEST
+
 /* A config file that cannot be read, or holds a value out of range, stops the server
  * before it listens, with a message that names the file and the key. */
 START_TEST (test_showroomd_bad_config)
@@ -958,6 +985,7 @@ main (void)
   tcase_add_test (daemon, test_seed_demo);
   tcase_add_test (daemon, test_showroomd_usage);
   tcase_add_test (daemon, test_showroomd_bad_config);
+  tcase_add_test (daemon, test_showroomd_refusal_before_writes);
   suite_add_tcase (suite, daemon);
 
   runner = srunner_create (suite);
