@@ -93,6 +93,18 @@ START_TEST (test_outage_is_reported_then_recovers)
   ck_assert_int_eq (sr_error_rpc_code (down->code), -32603);
   ck_assert_ptr_null (strstr (down->message, "/"));       /* no socket path */
   ck_assert_ptr_null (strstr (down->message, "SELECT"));
+  /* A server fault, so it carries a reference to the server's log line (PROTOCOL.md
+   * section 2: "a correlation id given in data.ref"). */
+  {
+    JsonObject *extra = sr_error_get_extra (down);
+    g_autofree char *log = NULL;
+
+    ck_assert_msg (extra != NULL && json_object_has_member (extra, "ref"), "no data.ref: %s",
+                   down->message);
+    log = sr_test_server_get_log (server);
+    ck_assert_msg (strstr (log, json_object_get_string_member (extra, "ref")) != NULL,
+                   "the reference is not in the log");
+  }
   login_down = sr_test_call_fails (anonymous, "auth.login",
                                    "{\"email\":\"sales@mumbai.test\",\"password\":\"" SR_TEST_PASSWORD "\"}",
                                    "unavailable");
