@@ -77,6 +77,21 @@ job_free (Job *job)
   g_free (job);
 }
 
+/* libpq prints notices and the messages of a server going down ("FATAL: terminating
+ * connection due to administrator command") on stderr as they come. Through the log
+ * instead, one line each in the server's own form. */
+static void
+notice_cb (void       *data,
+           const char *message)
+{
+  g_autofree char *line = g_strdelimit (g_strstrip (g_strdup (message)), "\r\n", ' ');
+
+  if (g_str_has_prefix (line, "NOTICE:") || g_str_has_prefix (line, "DEBUG:"))
+    g_debug ("PostgreSQL: %s", line);
+  else
+    g_message ("PostgreSQL: %s", line);
+}
+
 PGconn *
 sr_db_connect (const char  *conninfo,
                gboolean     as_app_role,
@@ -95,6 +110,7 @@ sr_db_connect (const char  *conninfo,
       PQfinish (conn);
       return NULL;
     }
+  PQsetNoticeProcessor (conn, notice_cb, NULL);
 
   /* Timestamps go out as RFC 3339 in UTC; a runaway statement cannot hold a worker.
    * No JIT: every statement here is short, and compiling one cost more than running

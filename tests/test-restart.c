@@ -116,6 +116,18 @@ START_TEST (test_outage_is_reported_then_recovers)
   ck_assert (sr_test_pg_start_server (sr_test_cluster (), &error));
   back = sr_test_call (manager, "branches.list", NULL, &error);
   ck_assert_msg (back != NULL, "no recovery: %s", error ? error->message : "");
+
+  /* What PostgreSQL said on its way down ("FATAL: terminating connection...") went
+   * through the server's log, one line each in its form, not raw onto stderr. */
+  {
+    g_autofree char *log = sr_test_server_get_log (server);
+    g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      ck_assert_msg (!g_str_has_prefix (lines[i], "FATAL") && !g_str_has_prefix (lines[i], "ERROR:") &&
+                     !g_str_has_prefix (lines[i], "server closed"),
+                     "a raw libpq line in the log: %s", lines[i]);
+  }
 }
 END_TEST
 
