@@ -22,6 +22,9 @@
 #include "sr-json-reader.h"
 #include "sr-rpc.h"
 
+/* Connecting and the TLS handshake have 15 s (the socket's timeout); hello as long. */
+#define HELLO_TIMEOUT_S 15
+
 struct _SrConnection
 {
   GObject parent_instance;
@@ -41,6 +44,7 @@ struct _SrConnection
   gint64              next_id;
   gsize               max_frame;
   guint               n_raw;        /* raw calls among the pending */
+  guint               hello_timeout_id;
 
   guint               use_tls : 1;
   guint               connected : 1;
@@ -121,6 +125,7 @@ sr_connection_dispose (GObject *object)
 {
   SrConnection *self = SR_CONNECTION (object);
 
+  g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
   if (!self->closed && self->pending != NULL && g_hash_table_size (self->pending) > 0)
     {
       g_autoptr(GError) error = sr_error_new (SR_ERROR_CONNECTION, NULL, "connection closed");
@@ -600,6 +605,7 @@ hello_cb (GObject      *object,
   JsonObject *hello;
   gint64 max_frame;
 
+  g_clear_handle_id (&self->hello_timeout_id, g_source_remove);
   reply = sr_connection_call_finish (self, result, &error);
   if (reply == NULL)
     {
@@ -628,6 +634,21 @@ hello_cb (GObject      *object,
   g_task_return_boolean (task, TRUE);
 }
 
+/* A peer that takes the connection but never answers hello (not a showroomd, or one
+ * that hangs) would leave the caller waiting for ever. */
+static gboolean
+hello_timeout_cb (gpointer user_data)
+{
+  SrConnection *self = SR_CONNECTION (user_data);
+  g_autoptr(GError) error = sr_error_new (SR_ERROR_CONNECTION, NULL,
+                                          "%s did not answer hello within %d s",
+                                          self->address, HELLO_TIMEOUT_S);
+
+  self->hello_timeout_id = 0;
+  shut_down (self, error);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_session (SrConnection *self,
                GIOStream    *stream,
@@ -648,6 +669,7 @@ start_session (SrConnection *self,
 
   json_object_set_int_member (params, "protocol", SR_PROTOCOL_VERSION);
   json_object_set_string_member (params, "client", self->client_name);
+  self->hello_timeout_id = g_timeout_add_seconds (HELLO_TIMEOUT_S, hello_timeout_cb, self);
   sr_connection_call_async (self, "hello", params, g_task_get_cancellable (task),
                             hello_cb, task);
 }

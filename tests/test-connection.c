@@ -18,7 +18,8 @@
 typedef struct {
   GSocketListener *listener;
   guint16          port;
-  const char      *answer;   /* the body sent back to the first call after hello */
+  const char      *answer;   /* the body sent back to the first call after hello;
+                              * NULL: hello itself is never answered */
   GThread         *thread;
   gint             finished;
 } FakeServer;
@@ -97,6 +98,12 @@ fake_server_run (FakeServer *fake)
   hello = read_body (in);
   if (hello == NULL)
     return NULL;
+  if (fake->answer == NULL)
+    {
+      /* Silent: takes the connection, never answers, until the client leaves. */
+      rest = read_body (in);
+      return NULL;
+    }
   hello_answer = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":%" G_GINT64_FORMAT ","
                                   "\"result\":{\"protocol\":1,\"server\":\"fake/1\","
                                   "\"max_frame\":1048576}}", id_of (hello));
@@ -263,6 +270,35 @@ START_TEST (test_unreadable_answer_fails_call)
 }
 END_TEST
 
+/* A peer that takes the connection and never answers hello: connecting fails with a
+ * connection error that says so, after HELLO_TIMEOUT_S (15 s), instead of waiting for
+ * ever (showroomctl hung there). */
+START_TEST (test_silent_server_fails_connect)
+{
+  FakeServer fake = { 0 };
+  g_autofree char *address = NULL;
+  g_autoptr(SrConnection) connection = NULL;
+  Wait connected = { 0 };
+
+  fake_server_start (&fake, NULL);
+  address = g_strdup_printf ("127.0.0.1:%u", fake.port);
+  connection = sr_connection_new (address, FALSE);
+
+  sr_connection_connect_async (connection, NULL, connect_cb, &connected);
+  wait_for (&connected);
+  ck_assert (!connected.ok);
+  ck_assert_msg (g_error_matches (connected.error, SR_ERROR, SR_ERROR_CONNECTION), "%s",
+                 connected.error ? connected.error->message : "no error");
+  ck_assert_msg (strstr (connected.error->message, "did not answer hello") != NULL, "%s",
+                 connected.error->message);
+  ck_assert (!sr_connection_is_connected (connection));
+  g_clear_error (&connected.error);
+
+  sr_connection_close (connection);
+  fake_server_stop (&fake);
+}
+END_TEST
+
 static Suite *
 connection_suite (void)
 {
@@ -271,6 +307,7 @@ connection_suite (void)
 
   tcase_add_test (tc, test_answer_read);
   tcase_add_test (tc, test_unreadable_answer_fails_call);
+  tcase_add_test (tc, test_silent_server_fails_connect);
   suite_add_tcase (s, tc);
 
   return s;
