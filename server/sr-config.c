@@ -115,6 +115,42 @@ take_int (gint64      *slot,
   return TRUE;
 }
 
+/* A key the server does not know is refused, not skipped: "no-tls=true" or a typo
+ * would otherwise change nothing without a word. */
+static gboolean
+known_keys_only (GKeyFile  *file,
+                 GError   **error)
+{
+  static const char *const keys[] = {
+    "db", "listen", "tls-cert", "tls-key", "state-dir", "allowed-email-domains",
+    "max-frame", "idle-timeout-s", "stall-timeout-s", "pool-size", "session-idle-hours",
+    "session-max-days", "max-queued-kib", NULL
+  };
+  g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto(GStrv) names = NULL;
+
+      if (!g_str_equal (groups[i], "server"))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+                       "unknown group [%s]; the settings go under [server]", groups[i]);
+          return FALSE;
+        }
+      names = g_key_file_get_keys (file, groups[i], NULL, NULL);
+      for (guint j = 0; names != NULL && names[j] != NULL; j++)
+        if (!g_strv_contains (keys, names[j]))
+          {
+            g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                         "unknown key “%s” in [server]", names[j]);
+            return FALSE;
+          }
+    }
+
+  return TRUE;
+}
+
 gboolean
 sr_config_parse (SrConfig   *self,
                  int        *argc,
@@ -163,6 +199,12 @@ sr_config_parse (SrConfig   *self,
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, argc, argv, error))
     return FALSE;
+  if (*argc > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "unexpected argument “%s”", (*argv)[1]);
+      return FALSE;
+    }
 
   if (version)
     {
@@ -204,6 +246,12 @@ sr_config_parse (SrConfig   *self,
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
                        "cannot read %s: %s", config_file, local_error->message);
+          return FALSE;
+        }
+
+      if (!known_keys_only (file, error))
+        {
+          g_prefix_error (error, "%s: ", config_file);
           return FALSE;
         }
 

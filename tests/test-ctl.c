@@ -799,6 +799,10 @@ START_TEST (test_showroomd_usage)
   ck_assert_int_eq (showroomd (NULL, &err, "--db", db, NULL), EXIT_USAGE);
   g_clear_pointer (&err, g_free);
   ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "--no-such-flag", NULL), EXIT_USAGE);
+  g_clear_pointer (&err, g_free);
+  /* A stray word is not ignored: it may be a flag with its dashes lost. */
+  ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "migrate", "--migrate", NULL), EXIT_USAGE);
+  ck_assert_msg (strstr (err, "migrate") != NULL, "%s", err);
 }
 END_TEST
 
@@ -851,6 +855,19 @@ START_TEST (test_showroomd_bad_config)
                                "--config", path, NULL), EXIT_USAGE);
   ck_assert_msg (strstr (err, "pool-size") != NULL, "the key is not named: %s", err);
   ck_assert_ptr_null (strstr (err, "listening on"));
+  g_clear_pointer (&err, g_free);
+
+  /* A key it does not know (here a wish for no TLS) is refused, not skipped. */
+  ck_assert (g_file_set_contents (path, "[server]\nno-tls=true\n", -1, NULL));
+  ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "--listen", "127.0.0.1:0", "--no-tls",
+                               "--config", path, NULL), EXIT_USAGE);
+  ck_assert_msg (strstr (err, "no-tls") != NULL, "the key is not named: %s", err);
+  ck_assert_ptr_null (strstr (err, "listening on"));
+  g_clear_pointer (&err, g_free);
+  ck_assert (g_file_set_contents (path, "[Server]\npool-size=4\n", -1, NULL));
+  ck_assert_int_eq (showroomd (NULL, &err, "--db", db, "--listen", "127.0.0.1:0", "--no-tls",
+                               "--config", path, NULL), EXIT_USAGE);
+  ck_assert_msg (strstr (err, "[Server]") != NULL, "the group is not named: %s", err);
 
   g_unlink (path);
   g_rmdir (dir);
