@@ -287,6 +287,11 @@ main (int   argc,
       g_printerr ("showroomctl: --email needs --password-stdin\n");
       return EXIT_USAGE;
     }
+  if (password_stdin && email == NULL)
+    {
+      g_printerr ("showroomctl: --password-stdin goes with --email\n");
+      return EXIT_USAGE;
+    }
   if (since >= 0 && !g_str_equal (args[0], "watch"))
     {
       g_printerr ("showroomctl: --since goes with watch\n");

@@ -418,6 +418,7 @@ START_TEST (test_usage_errors)
     { "call", "ping", "{bad", NULL },
     { "call", "ping", "{}", "extra" },
     { "--email", "admin@mumbai.test", "call", "ping" },
+    { "--password-stdin", "call", "ping", NULL },
     { "frobnicate", NULL },
     { "--no-such-flag", "call", "ping", NULL },
   };
