@@ -14,6 +14,7 @@
 #include "sr-connection.h"
 #include "sr-error.h"
 #include "sr-frame.h"
+#include "sr-test-server.h"
 
 typedef struct {
   GSocketListener *listener;
@@ -182,30 +183,6 @@ call_cb (GObject      *object,
   wait->done = TRUE;
 }
 
-static gboolean
-give_up_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main context until the call is answered; a hang guard of 30 s, not a
- * performance check. */
-static void
-wait_for (Wait *wait)
-{
-  gboolean timed_out = FALSE;
-  guint guard = g_timeout_add_seconds (30, give_up_cb, &timed_out);
-
-  while (!wait->done && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  ck_assert_msg (wait->done, "no answer after 30 s: the call was left waiting");
-  if (!timed_out)
-    g_source_remove (guard);
-}
-
 /* Connects to the fake server and makes one call, whose answer is @answer. */
 static void
 call_with_answer (const char *answer,
@@ -221,11 +198,11 @@ call_with_answer (const char *answer,
   connection = sr_connection_new (address, FALSE);
 
   sr_connection_connect_async (connection, NULL, connect_cb, &connected);
-  wait_for (&connected);
+  sr_test_wait (&connected.done);
   ck_assert_msg (connected.ok, "connect: %s", connected.error ? connected.error->message : "?");
 
   sr_connection_call_async (connection, "ping", NULL, NULL, call_cb, call);
-  wait_for (call);
+  sr_test_wait (&call->done);
 
   sr_connection_close (connection);
   fake_server_stop (&fake);
@@ -285,7 +262,7 @@ START_TEST (test_silent_server_fails_connect)
   connection = sr_connection_new (address, FALSE);
 
   sr_connection_connect_async (connection, NULL, connect_cb, &connected);
-  wait_for (&connected);
+  sr_test_wait (&connected.done);
   ck_assert (!connected.ok);
   ck_assert_msg (g_error_matches (connected.error, SR_ERROR, SR_ERROR_CONNECTION), "%s",
                  connected.error ? connected.error->message : "no error");
