@@ -527,6 +527,7 @@ mend_doubles (char  *text,
   for (gsize i = 0; i < *len; i++)
     {
       char c = text[i];
+      gsize word;
 
       if (in_string)
         {
@@ -540,10 +541,10 @@ mend_doubles (char  *text,
         }
       else if (c == '"')
         in_string = TRUE;
-      else if (nonfinite_length (text + i, *len - i) > 0)
+      else if ((word = nonfinite_length (text + i, *len - i)) > 0)
         {
           g_string_append (out, "null");
-          i += nonfinite_length (text + i, *len - i) - 1;
+          i += word - 1;
           continue;
         }
       else if (c == '-' || g_ascii_isdigit (c))
