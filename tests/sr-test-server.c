@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "sr-error.h"
 #include "sr-frame.h"
 #include "sr-password.h"
@@ -424,6 +426,20 @@ connect_cb (GObject      *object,
 
   wait->ok = sr_connection_connect_finish (SR_CONNECTION (object), result, &wait->error);
   wait->done = TRUE;
+}
+
+char *
+sr_test_config_file (const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("sr-test-XXXXXX.conf", &path, &error);
+
+  ck_assert_msg (fd >= 0, "%s", error ? error->message : "");
+  g_close (fd, NULL);
+  ck_assert_msg (g_file_set_contents (path, contents, -1, &error), "%s",
+                 error ? error->message : "");
+  return path;
 }
 
 SrConnection *

@@ -52,6 +52,10 @@ void          sr_test_server_free          (SrTestServer *self);
  * left to the plain-TCP runs there. Elsewhere this does nothing. */
 void          sr_test_launcher_for_tls     (GSubprocessLauncher *launcher);
 
+/* A new temporary file holding @contents (a showroomd --config file, say); the caller
+ * removes it and frees the path. */
+char         *sr_test_config_file          (const char   *contents);
+
 /* Path of a built program: "showroomd" or "showroomctl". */
 const char   *sr_test_program              (const char   *name);
 

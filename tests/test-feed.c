@@ -44,15 +44,9 @@ static void seed_vehicles (guint n, guint notes_length);
 static void
 setup_small_queue (void)
 {
-  g_autoptr(GError) error = NULL;
-  int fd;
-
   dbname = sr_test_new_database (&conninfo);
   seed_vehicles (50, 3900);
-  fd = g_file_open_tmp ("sr-test-feed-XXXXXX.conf", &config_path, &error);
-  ck_assert_msg (fd >= 0, "%s", error ? error->message : "");
-  close (fd);
-  ck_assert (g_file_set_contents (config_path, "[server]\nmax-queued-kib=64\n", -1, &error));
+  config_path = sr_test_config_file ("[server]\nmax-queued-kib=64\n");
   server = sr_test_server_start (conninfo, "--no-tls", "--config", config_path, NULL);
 }
 

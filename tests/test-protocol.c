@@ -219,8 +219,7 @@ END_TEST
  * is served. */
 START_TEST (test_stalled_frame_dropped)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *config_path = NULL;
+  g_autofree char *config_path = sr_test_config_file ("[server]\nstall-timeout-s=2\n");
   g_autoptr(GSocketConnection) slow = NULL;
   g_autoptr(GSocketConnection) stalled = NULL;
   g_autoptr(JsonObject) reply = NULL;
@@ -230,12 +229,7 @@ START_TEST (test_stalled_frame_dropped)
   SrTestServer *strict;
   const guint8 *bytes;
   gsize len;
-  int fd;
 
-  fd = g_file_open_tmp ("sr-test-protocol-XXXXXX.conf", &config_path, &error);
-  ck_assert_msg (fd >= 0, "%s", error ? error->message : "");
-  g_close (fd, NULL);
-  ck_assert (g_file_set_contents (config_path, "[server]\nstall-timeout-s=2\n", -1, &error));
   strict = sr_test_server_start (conninfo, "--no-tls", "--config", config_path, NULL);
 
   frame = sr_frame_encode (ping, strlen (ping));
