@@ -401,28 +401,27 @@ public_error (SrSession    *self,
               const char   *method,
               const GError *error)
 {
+  gboolean ours = error->domain == SR_ERROR && error->code != SR_ERROR_CONNECTION;
   g_autofree char *ref = NULL;
   GError *fault;
 
-  /* A server fault the protocol names (-32603, "unavailable" while the database is
-   * down): its own words go out, with a reference to the log line like any fault. */
-  if (error->domain == SR_ERROR && error->code != SR_ERROR_CONNECTION &&
-      sr_error_rpc_code (error->code) == SR_RPC_INTERNAL_ERROR)
-    {
-      ref = g_strdup_printf ("%08x", g_random_int ());
-      g_message ("ref=%s peer=%s method=%s: %s", ref, self->peer, method, error->message);
-      fault = g_error_copy (error);
-      sr_error_set_extra_member (fault, "ref", json_node_init_string (json_node_alloc (), ref));
-      return fault;
-    }
-
-  if (error->domain == SR_ERROR && error->code != SR_ERROR_CONNECTION)
+  if (ours && sr_error_rpc_code (error->code) != SR_RPC_INTERNAL_ERROR)
     return g_error_copy (error);
 
   ref = g_strdup_printf ("%08x", g_random_int ());
-  g_warning ("ref=%s peer=%s method=%s: %s", ref, self->peer, method, error->message);
-
-  fault = sr_error_new (SR_ERROR_INTERNAL_ERROR, NULL, "internal error (reference %s)", ref);
+  if (ours)
+    {
+      /* A fault the protocol names (-32603 "unavailable" while the database is down):
+       * its own words go out, with the reference like any fault. Expected in an
+       * outage, so not a warning. */
+      g_message ("ref=%s peer=%s method=%s: %s", ref, self->peer, method, error->message);
+      fault = g_error_copy (error);
+    }
+  else
+    {
+      g_warning ("ref=%s peer=%s method=%s: %s", ref, self->peer, method, error->message);
+      fault = sr_error_new (SR_ERROR_INTERNAL_ERROR, NULL, "internal error (reference %s)", ref);
+    }
   sr_error_set_extra_member (fault, "ref", json_node_init_string (json_node_alloc (), ref));
   return fault;
 }
