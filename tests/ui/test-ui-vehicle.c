@@ -406,6 +406,9 @@ START_TEST (test_sales_proposes)
                    "history says %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (latest)));
     ck_assert_ptr_nonnull (gtk_widget_get_next_sibling (latest));
   }
+  sr_ui_settle ();
+  g_clear_pointer (&shot, g_free);
+  shot = sr_ui_screenshot (GTK_WIDGET (page), "vehicle-sales-history");
 }
 END_TEST
 
